@@ -1,0 +1,34 @@
+//! # kstone-engine
+//!
+//! The engine of KeystoneDB: a single-file, embedded database with DynamoDB's
+//! data model. One crate holds every layer, each using only those below it:
+//!
+//! ```text
+//! io -> wal / sst / manifest -> lsm -> model -> expr / partiql -> api -> execute -> bindings
+//! ```
+//!
+//! Bindings (the `kstone` CLI, the HTTP server, the npm package) call one
+//! door, [`Database::execute`], with a DynamoDB operation name and request.
+//!
+//! ```
+//! use kstone_engine::Database;
+//! let db = Database::in_memory().unwrap();
+//! let err = db.execute("NoSuchOperation", &serde_json::json!({})).unwrap_err();
+//! assert_eq!(err.name(), "UnknownOperationException");
+//! ```
+
+pub mod api;
+pub mod config;
+pub mod db;
+pub mod error;
+mod execute;
+pub mod expr;
+pub mod io;
+pub mod lsm;
+pub mod model;
+pub mod partiql;
+
+pub use config::{DatabaseConfig, Durability};
+pub use db::Database;
+pub use error::{Error, Result, StorageError};
+pub use model::value::{AttributeValue, Item};
