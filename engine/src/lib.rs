@@ -31,4 +31,5 @@ pub mod partiql;
 pub use config::{DatabaseConfig, Durability};
 pub use db::Database;
 pub use error::{Error, Result, StorageError};
+pub use model::number::{Number, NumberError};
 pub use model::value::{AttributeValue, Item};
