@@ -1,5 +1,6 @@
 //! DynamoDB's data model: attribute values, numbers, keys and items, and the
 //! binary encodings the storage layer keeps them in.
 
+pub mod key;
 pub mod number;
 pub mod value;
