@@ -6,13 +6,22 @@ use crate::io::{FileIo, MemoryFile};
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use crate::io::{OpenOptions, StdFile};
 use crate::lsm::Tree;
+use crate::model::schema::Catalog;
 use serde_json::Value;
 use std::path::Path;
-use std::sync::RwLock;
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// A database. Reads run concurrently; writes are serialised.
+///
+/// Lock order, everywhere: `catalog`, then `tree`, then `api_state` — item
+/// operations hold the catalog read lock for their whole run so a concurrent
+/// DeleteTable cannot slip between resolving a table and writing to it.
 pub struct Database {
     pub(crate) tree: RwLock<Tree>,
+    /// Table definitions (persisted in the tree under table id 0).
+    pub(crate) catalog: RwLock<Catalog>,
+    /// In-memory state of the item API (transaction idempotency tokens).
+    pub(crate) api_state: Mutex<crate::api::ApiState>,
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -48,7 +57,28 @@ impl Database {
     /// Open the database stored in any [`FileIo`] (creating it if empty).
     pub fn open_file(file: Box<dyn FileIo>, config: DatabaseConfig) -> Result<Database> {
         let tree = Tree::open(file, config)?;
-        Ok(Database { tree: RwLock::new(tree) })
+        let catalog = crate::api::load_catalog(&tree)?;
+        Ok(Database {
+            tree: RwLock::new(tree),
+            catalog: RwLock::new(catalog),
+            api_state: Mutex::new(crate::api::ApiState::default()),
+        })
+    }
+
+    // Poisoned locks: a panic while holding one cannot leave the tree
+    // half-written (a WriteBatch applies whole or not at all), so the state
+    // behind the lock is still consistent and we keep using it.
+    pub(crate) fn tree_read(&self) -> RwLockReadGuard<'_, Tree> {
+        self.tree.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub(crate) fn tree_write(&self) -> RwLockWriteGuard<'_, Tree> {
+        self.tree.write().unwrap_or_else(|e| e.into_inner())
+    }
+    pub(crate) fn catalog_read(&self) -> RwLockReadGuard<'_, Catalog> {
+        self.catalog.read().unwrap_or_else(|e| e.into_inner())
+    }
+    pub(crate) fn catalog_write(&self) -> RwLockWriteGuard<'_, Catalog> {
+        self.catalog.write().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Run one DynamoDB operation with its request in DynamoDB JSON.

@@ -3,11 +3,19 @@
 //! JavaScript package all call [`crate::Database::execute`], so behaviour is
 //! identical through every binding.
 
+use crate::api;
 use crate::db::Database;
 use crate::error::{Error, Result};
 use serde_json::Value;
 
 /// Dispatch `operation` to its handler.
-pub(crate) fn execute(_db: &Database, operation: &str, _request: &Value) -> Result<Value> {
-    Err(Error::UnknownOperation(format!("Unknown operation: {operation}")))
+pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result<Value> {
+    match operation {
+        "CreateTable" => api::table::handle_create_table(db, request),
+        "DescribeTable" => api::table::handle_describe_table(db, request),
+        "ListTables" => api::table::handle_list_tables(db, request),
+        "DeleteTable" => api::table::handle_delete_table(db, request),
+        "UpdateTable" => api::table::handle_update_table(db, request),
+        _ => Err(Error::UnknownOperation(format!("Unknown operation: {operation}"))),
+    }
 }

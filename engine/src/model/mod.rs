@@ -3,4 +3,6 @@
 
 pub mod key;
 pub mod number;
+pub mod request;
+pub mod schema;
 pub mod value;
