@@ -1,6 +1,7 @@
 //! DynamoDB's data model: attribute values, numbers, keys and items, and the
 //! binary encodings the storage layer keeps them in.
 
+pub mod json;
 pub mod key;
 pub mod number;
 pub mod request;

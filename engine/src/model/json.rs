@@ -1,0 +1,363 @@
+//! DynamoDB JSON ⇄ [`AttributeValue`] / [`Item`].
+//!
+//! Every request that carries values (`Item`, `Key`, `ExpressionAttributeValues`,
+//! `ExclusiveStartKey`, …) comes through [`attribute_value_from_json`], so the
+//! checks here are the ones DynamoDB applies to any value:
+//!
+//! 1. Shape: each field must have the JSON type its descriptor needs (`"S"` a
+//!    string, `"BOOL"` a boolean, `"L"` an array, …) and binary must be valid
+//!    base64. A wrong shape is a `SerializationException`, as DynamoDB's wire
+//!    decoder reports it. Unknown descriptor keys and JSON `null` fields are
+//!    ignored, as DynamoDB's decoder does.
+//! 2. Value rules (`ValidationException`): numbers via [`Number::parse`], `NULL`
+//!    must be `true`, sets non-empty and without duplicates (numbers compare by
+//!    value, so `["1", "1.0"]` is a duplicate), nesting at most 32 levels, and
+//!    exactly one descriptor per value (checked after the per-type rules, which
+//!    is the order DynamoDB reports them in).
+//!
+//! Empty strings and empty binary are allowed here: DynamoDB forbids them only
+//! for key attributes, which [`super::limits`] checks once the schema is known.
+//!
+//! Output writes numbers in canonical text and binary as standard base64.
+
+use super::number::Number;
+use super::value::{AttributeValue, Item};
+use crate::error::Error;
+use base64::Engine as _;
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashSet};
+
+/// Deepest nesting of lists and maps DynamoDB accepts: a top-level value is at
+/// level 1, and each list or map around it adds one.
+pub const MAX_NESTING_LEVELS: usize = 32;
+
+const NESTING_MESSAGE: &str =
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+const INVALID: &str = "One or more parameter values were invalid";
+
+fn serialization(message: impl Into<String>) -> Error {
+    Error::Serialization(message.into())
+}
+
+fn base64_engine() -> &'static base64::engine::GeneralPurpose {
+    &base64::engine::general_purpose::STANDARD
+}
+
+/// The class name DynamoDB's Java decoder reports for a JSON number.
+fn number_class(n: &serde_json::Number) -> &'static str {
+    match n.as_i64() {
+        Some(i) if (-32768..=32767).contains(&i) => "java.lang.Short",
+        Some(i) if (-2147483648..=2147483647).contains(&i) => "java.lang.Integer",
+        Some(_) => "java.lang.Long",
+        None if n.as_u64().is_some() => "java.lang.Long",
+        None => "java.lang.Double",
+    }
+}
+
+fn shape_error(found: &Value, expected: &str) -> Error {
+    match found {
+        Value::Array(_) => serialization("Start of list found where not expected"),
+        Value::Object(_) => serialization("Start of structure or map found where not expected."),
+        Value::Bool(_) => serialization(format!("class java.lang.Boolean can not be converted to {expected}")),
+        Value::Number(n) => serialization(format!("class {} can not be converted to {expected}", number_class(n))),
+        Value::String(s) => serialization(format!("'{}' can not be converted to {expected}", s.to_uppercase())),
+        Value::Null => serialization(format!("null can not be converted to {expected}")),
+    }
+}
+
+fn expect_str<'a>(v: &'a Value) -> Result<&'a str, Error> {
+    match v {
+        Value::String(s) => Ok(s),
+        other => Err(shape_error(other, "an String")),
+    }
+}
+
+fn expect_bool(v: &Value) -> Result<bool, Error> {
+    match v {
+        Value::Bool(b) => Ok(*b),
+        other => Err(shape_error(other, "an Boolean")),
+    }
+}
+
+fn expect_array(v: &Value) -> Result<&Vec<Value>, Error> {
+    match v {
+        Value::Array(a) => Ok(a),
+        Value::Object(_) => Err(serialization("Start of structure or map found where not expected.")),
+        _ => Err(serialization("Expected list or null")),
+    }
+}
+
+fn expect_object(v: &Value) -> Result<&Map<String, Value>, Error> {
+    match v {
+        Value::Object(m) => Ok(m),
+        Value::Array(_) => Err(serialization("Start of list found where not expected")),
+        _ => Err(serialization("Expected map or null")),
+    }
+}
+
+/// Decode base64 the way DynamoDB's decoder checks it.
+pub fn decode_base64(text: &str) -> Result<Vec<u8>, Error> {
+    let prefix = format!("'{text}' can not be converted to a Blob");
+    if text.len() % 4 != 0 {
+        return Err(serialization(format!(
+            "{prefix}: Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            text.len()
+        )));
+    }
+    if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '+' || *c == '/' || *c == '=')) {
+        return Err(serialization(format!("{prefix}: Invalid Base64 character: '{bad}'")));
+    }
+    base64_engine()
+        .decode(text)
+        .map_err(|_| serialization(format!("{prefix}: Invalid last non-pad Base64 character dectected")))
+}
+
+fn string_elements(v: &Value) -> Result<Vec<&str>, Error> {
+    expect_array(v)?.iter().map(expect_str).collect()
+}
+
+/// Parse one DynamoDB JSON attribute value (`{"S": "x"}`, `{"N": "1"}`, …).
+pub fn attribute_value_from_json(value: &Value) -> Result<AttributeValue, Error> {
+    value_at(value, 1)
+}
+
+fn value_at(value: &Value, level: usize) -> Result<AttributeValue, Error> {
+    if level > MAX_NESTING_LEVELS {
+        return Err(Error::Validation(NESTING_MESSAGE.into()));
+    }
+    let fields = match value {
+        Value::Object(m) => m,
+        Value::Array(_) => return Err(serialization("Start of list found where not expected")),
+        _ => return Err(serialization("Expected null")),
+    };
+    let mut found: Option<AttributeValue> = None;
+    let mut types = 0;
+    for (descriptor, field) in fields {
+        if field.is_null() {
+            continue;
+        }
+        let parsed = match descriptor.as_str() {
+            "S" => AttributeValue::S(expect_str(field)?.to_string()),
+            "N" => AttributeValue::N(Number::parse(expect_str(field)?)?),
+            "B" => AttributeValue::B(decode_base64(expect_str(field)?)?),
+            "BOOL" => AttributeValue::Bool(expect_bool(field)?),
+            "NULL" => {
+                if !expect_bool(field)? {
+                    return Err(crate::validation!(
+                        "{INVALID}: Null attribute value types must have the value of true"
+                    ));
+                }
+                AttributeValue::Null
+            }
+            "SS" => string_set(field)?,
+            "NS" => number_set(field)?,
+            "BS" => binary_set(field)?,
+            "L" => {
+                let elements = expect_array(field)?;
+                let mut list = Vec::with_capacity(elements.len());
+                for element in elements {
+                    list.push(value_at(element, level + 1)?);
+                }
+                AttributeValue::L(list)
+            }
+            "M" => AttributeValue::M(map_at(expect_object(field)?, level + 1)?),
+            _ => continue,
+        };
+        types += 1;
+        found.get_or_insert(parsed);
+    }
+    match found {
+        None => Err(crate::validation!(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
+        )),
+        Some(_) if types > 1 => Err(crate::validation!(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+        )),
+        Some(v) => Ok(v),
+    }
+}
+
+fn string_set(field: &Value) -> Result<AttributeValue, Error> {
+    let elements = string_elements(field)?;
+    if elements.is_empty() {
+        return Err(crate::validation!("{INVALID}: An string set  may not be empty"));
+    }
+    let mut seen = HashSet::with_capacity(elements.len());
+    if !elements.iter().all(|e| seen.insert(*e)) {
+        return Err(crate::validation!(
+            "{INVALID}: Input collection [{}] contains duplicates.",
+            elements.join(", ")
+        ));
+    }
+    Ok(AttributeValue::Ss(elements.into_iter().map(str::to_string).collect()))
+}
+
+fn number_set(field: &Value) -> Result<AttributeValue, Error> {
+    let elements = string_elements(field)?;
+    if elements.is_empty() {
+        return Err(crate::validation!("{INVALID}: An number set  may not be empty"));
+    }
+    let numbers = elements.iter().map(|e| Number::parse(e)).collect::<Result<Vec<_>, _>>()?;
+    let mut seen = HashSet::with_capacity(numbers.len());
+    if !numbers.iter().all(|n| seen.insert(*n)) {
+        return Err(crate::validation!("Input collection contains duplicates"));
+    }
+    Ok(AttributeValue::Ns(numbers))
+}
+
+fn binary_set(field: &Value) -> Result<AttributeValue, Error> {
+    let elements = string_elements(field)?;
+    if elements.is_empty() {
+        return Err(crate::validation!("{INVALID}: An binary set  may not be empty"));
+    }
+    let blobs = elements.iter().map(|e| decode_base64(e)).collect::<Result<Vec<_>, _>>()?;
+    let mut seen = HashSet::with_capacity(blobs.len());
+    if !blobs.iter().all(|b| seen.insert(b.as_slice())) {
+        return Err(crate::validation!(
+            "{INVALID}: Input collection [{}]of type BS contains duplicates.",
+            elements.join(", ")
+        ));
+    }
+    Ok(AttributeValue::Bs(blobs))
+}
+
+fn map_at(fields: &Map<String, Value>, level: usize) -> Result<BTreeMap<String, AttributeValue>, Error> {
+    let mut out = BTreeMap::new();
+    for (name, value) in fields {
+        if value.is_null() {
+            continue;
+        }
+        out.insert(name.clone(), value_at(value, level)?);
+    }
+    Ok(out)
+}
+
+/// Parse a DynamoDB JSON item (`{"name": {"S": "x"}, …}`).
+pub fn item_from_json(value: &Value) -> Result<Item, Error> {
+    map_at(expect_object(value)?, 1)
+}
+
+/// Write one attribute value as DynamoDB JSON.
+pub fn attribute_value_to_json(value: &AttributeValue) -> Value {
+    let (descriptor, body) = match value {
+        AttributeValue::S(s) => ("S", Value::String(s.clone())),
+        AttributeValue::N(n) => ("N", Value::String(n.to_string())),
+        AttributeValue::B(b) => ("B", Value::String(base64_engine().encode(b))),
+        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
+        AttributeValue::Null => ("NULL", Value::Bool(true)),
+        AttributeValue::Ss(v) => ("SS", v.iter().map(|s| Value::String(s.clone())).collect()),
+        AttributeValue::Ns(v) => ("NS", v.iter().map(|n| Value::String(n.to_string())).collect()),
+        AttributeValue::Bs(v) => ("BS", v.iter().map(|b| Value::String(base64_engine().encode(b))).collect()),
+        AttributeValue::L(v) => ("L", v.iter().map(attribute_value_to_json).collect()),
+        AttributeValue::M(m) => ("M", Value::Object(map_to_json(m))),
+    };
+    let mut out = Map::with_capacity(1);
+    out.insert(descriptor.to_string(), body);
+    Value::Object(out)
+}
+
+fn map_to_json(map: &BTreeMap<String, AttributeValue>) -> Map<String, Value> {
+    map.iter().map(|(k, v)| (k.clone(), attribute_value_to_json(v))).collect()
+}
+
+/// Write an item as DynamoDB JSON.
+pub fn item_to_json(item: &Item) -> Value {
+    Value::Object(map_to_json(item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn err(v: Value) -> (String, String) {
+        let e = attribute_value_from_json(&v).unwrap_err();
+        (e.name().to_string(), e.to_string())
+    }
+
+    #[test]
+    fn parses_every_type_and_writes_it_back() {
+        let item = json!({
+            "s": {"S": "x"}, "e": {"S": ""}, "n": {"N": "1.50"}, "b": {"B": "AAEC"},
+            "t": {"BOOL": true}, "z": {"NULL": true},
+            "ss": {"SS": ["a", "b", ""]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": ["AA==", "AQ=="]},
+            "l": {"L": [{"N": "1"}, {"M": {}}]}, "m": {"M": {"k": {"S": "v"}}}
+        });
+        let parsed = item_from_json(&item).unwrap();
+        assert_eq!(parsed["b"], AttributeValue::B(vec![0, 1, 2]));
+        let back = item_to_json(&parsed);
+        assert_eq!(back["n"], json!({"N": "1.5"}));
+        let mut expected = item.clone();
+        expected["n"] = json!({"N": "1.5"});
+        assert_eq!(back, expected);
+        assert_eq!(item_from_json(&back).unwrap(), parsed);
+    }
+
+    #[test]
+    fn validation_messages_follow_dynamodb() {
+        let cases = [
+            (json!({}), "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+            (json!({"X": "1"}), "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+            (json!({"S": null}), "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+            (json!({"S": "a", "N": "1"}), "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"),
+            (json!({"S": "a", "N": "x"}), "The parameter cannot be converted to a numeric value: x"),
+            (json!({"N": ""}), "The parameter cannot be converted to a numeric value"),
+            (json!({"N": "1e126"}), "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+            (json!({"NULL": false}), "One or more parameter values were invalid: Null attribute value types must have the value of true"),
+            (json!({"SS": []}), "One or more parameter values were invalid: An string set  may not be empty"),
+            (json!({"NS": []}), "One or more parameter values were invalid: An number set  may not be empty"),
+            (json!({"BS": []}), "One or more parameter values were invalid: An binary set  may not be empty"),
+            (json!({"SS": ["a", "a"]}), "One or more parameter values were invalid: Input collection [a, a] contains duplicates."),
+            (json!({"NS": ["1", "1.0"]}), "Input collection contains duplicates"),
+            (json!({"NS": ["1", "x"]}), "The parameter cannot be converted to a numeric value: x"),
+            (json!({"BS": ["AA==", "AA=="]}), "One or more parameter values were invalid: Input collection [AA==, AA==]of type BS contains duplicates."),
+        ];
+        for (input, message) in cases {
+            assert_eq!(err(input.clone()), ("ValidationException".into(), message.into()), "{input}");
+        }
+    }
+
+    #[test]
+    fn wrong_shapes_are_serialization_errors() {
+        let cases = [
+            (json!({"S": 1}), "class java.lang.Short can not be converted to an String"),
+            (json!({"S": true}), "class java.lang.Boolean can not be converted to an String"),
+            (json!({"S": {}}), "Start of structure or map found where not expected."),
+            (json!({"S": []}), "Start of list found where not expected"),
+            (json!({"BOOL": "yes"}), "'YES' can not be converted to an Boolean"),
+            (json!({"SS": "a"}), "Expected list or null"),
+            (json!({"M": "a"}), "Expected map or null"),
+            (json!({"L": {}}), "Start of structure or map found where not expected."),
+            (json!("x"), "Expected null"),
+            (json!({"B": "abc"}), "'abc' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 3"),
+            (json!({"B": "ab!="}), "'ab!=' can not be converted to a Blob: Invalid Base64 character: '!'"),
+            (json!({"B": "a==="}), "'a===' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"),
+        ];
+        for (input, message) in cases {
+            assert_eq!(err(input.clone()), ("SerializationException".into(), message.into()), "{input}");
+        }
+    }
+
+    fn nested(levels: usize) -> Value {
+        let mut v = json!({"N": "1"});
+        for _ in 1..levels {
+            v = json!({"M": {"a": v}});
+        }
+        v
+    }
+
+    #[test]
+    fn nesting_is_limited_to_32_levels() {
+        assert!(attribute_value_from_json(&nested(32)).is_ok());
+        let e = attribute_value_from_json(&nested(33)).unwrap_err();
+        assert_eq!(e.to_string(), NESTING_MESSAGE);
+        // Deep input far past the limit fails fast instead of overflowing the stack.
+        assert!(attribute_value_from_json(&nested(120)).is_err());
+    }
+
+    #[test]
+    fn items_must_be_maps() {
+        assert_eq!(item_from_json(&json!([])).unwrap_err().name(), "SerializationException");
+        assert_eq!(item_from_json(&json!({"a": {"S": "x"}, "b": null})).unwrap().len(), 1);
+    }
+}
