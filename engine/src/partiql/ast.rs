@@ -12,6 +12,9 @@ pub enum Statement {
     Insert(Insert),
     Update(Update),
     Delete(Delete),
+    /// `EXISTS(SELECT …)` as a whole statement: a condition check inside
+    /// ExecuteTransaction.
+    Exists(Select),
 }
 
 impl Statement {
@@ -22,6 +25,7 @@ impl Statement {
             Statement::Insert(s) => &s.into,
             Statement::Update(s) => &s.table,
             Statement::Delete(s) => &s.from,
+            Statement::Exists(s) => &s.from,
         }
     }
 

@@ -11,5 +11,8 @@
 
 pub mod ast;
 pub mod parse;
+pub mod render;
+pub mod translate;
 
 pub use parse::{parameter_count, parse_statement};
+pub use translate::{translate, KeySchema, Plan, ReadSource, SelectPlan, WriteKind, WritePlan};

@@ -100,6 +100,7 @@ pub fn parameter_count(statement: &Statement) -> usize {
             expr(&u.filter, &mut n);
         }
         Statement::Delete(d) => expr(&d.filter, &mut n),
+        Statement::Exists(s) => select(s, &mut n),
     }
     n
 }
@@ -133,7 +134,7 @@ fn check_nesting(text: &str) -> Result<(), Error> {
 fn syntax_error(text: &str, e: pest::error::Error<Rule>) -> Error {
     let first_word: String =
         text.trim_start().chars().take_while(|c| c.is_ascii_alphabetic()).collect::<String>().to_ascii_lowercase();
-    if !matches!(first_word.as_str(), "select" | "insert" | "update" | "delete") {
+    if !matches!(first_word.as_str(), "select" | "insert" | "update" | "delete" | "exists") {
         return malformed("Expected data manipulation".into());
     }
     let offset = match e.location {
@@ -218,6 +219,7 @@ impl Builder {
                 let returning = it.next().map(returning_of);
                 Statement::Delete(Delete { from, filter, returning })
             }
+            Rule::exists_call => Statement::Exists(self.select(p.into_inner().next().expect("select"))?),
             other => unreachable!("statement body cannot be {other:?}"),
         })
     }
