@@ -16,6 +16,9 @@ pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result
         "ListTables" => api::table::handle_list_tables(db, request),
         "DeleteTable" => api::table::handle_delete_table(db, request),
         "UpdateTable" => api::table::handle_update_table(db, request),
+        "ExecuteStatement" => api::statement::execute_statement(db, request),
+        "BatchExecuteStatement" => api::statement::batch_execute_statement(db, request),
+        "ExecuteTransaction" => api::statement::execute_transaction(db, request),
         _ => Err(Error::UnknownOperation(format!("Unknown operation: {operation}"))),
     }
 }

@@ -37,6 +37,7 @@
 pub mod describe;
 pub(crate) mod json;
 pub mod keyspace;
+pub mod statement;
 pub mod table;
 
 use crate::error::{Result, StorageError};
