@@ -99,6 +99,36 @@ impl Error {
         format!("com.amazonaws.dynamodb.v20120810#{}", self.name())
     }
 
+    /// The error as DynamoDB's JSON protocol sends it: `__type`, `message`,
+    /// and for transactions `CancellationReasons` (and the failed item when
+    /// `ReturnValuesOnConditionCheckFailure` asked for it).
+    pub fn to_json(&self) -> serde_json::Value {
+        use crate::model::json::item_to_json;
+        use serde_json::json;
+        let mut body = json!({ "__type": self.wire_type(), "message": self.to_string() });
+        match self {
+            Error::TransactionCanceled { reasons, .. } => {
+                let reasons: Vec<serde_json::Value> = reasons
+                    .iter()
+                    .map(|r| {
+                        let mut m = json!({ "Code": r.code.as_deref().unwrap_or("None") });
+                        if let Some(msg) = &r.message {
+                            m["Message"] = json!(msg);
+                        }
+                        if let Some(item) = &r.item {
+                            m["Item"] = item_to_json(item);
+                        }
+                        m
+                    })
+                    .collect();
+                body["CancellationReasons"] = json!(reasons);
+            }
+            Error::ConditionalCheckFailed { item: Some(item), .. } => body["Item"] = item_to_json(item),
+            _ => {}
+        }
+        body
+    }
+
     /// True for errors caused by the server rather than the request (HTTP 500).
     pub fn is_server_error(&self) -> bool {
         matches!(self, Error::Storage(_))
@@ -195,6 +225,29 @@ mod tests {
             assert_eq!(err.name(), name);
             assert_eq!(err.wire_type(), format!("com.amazonaws.dynamodb.v20120810#{name}"));
         }
+    }
+
+    #[test]
+    fn renders_dynamodb_error_bodies() {
+        let e = Error::TransactionCanceled {
+            message: "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]".into(),
+            reasons: vec![
+                CancellationReason { code: None, message: None, item: None },
+                CancellationReason {
+                    code: Some("ConditionalCheckFailed".into()),
+                    message: Some("The conditional request failed".into()),
+                    item: None,
+                },
+            ],
+        };
+        assert_eq!(
+            e.to_json(),
+            serde_json::json!({
+                "__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException",
+                "message": "Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]",
+                "CancellationReasons": [{"Code": "None"}, {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
+            })
+        );
     }
 
     #[test]

@@ -489,7 +489,10 @@ pub(crate) fn batch_execute_statement(db: &Database, request: &Json) -> Result<J
             }
             Ok(None) => {}
             Err(e) => {
-                let err = json!({ "Code": batch_code(&e), "Message": e.to_string() });
+                let mut err = json!({ "Code": batch_code(&e), "Message": e.to_string() });
+                if let Error::ConditionalCheckFailed { item: Some(item), .. } = &e {
+                    err["Item"] = crate::model::json::item_to_json(item);
+                }
                 r.insert("Error".into(), err);
             }
         }
