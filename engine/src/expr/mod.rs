@@ -16,11 +16,11 @@
 //!
 //! let values: ExpressionValues = [(":min".to_string(), AttributeValue::S("b".into()))].into();
 //! let mut ctx = ExpressionContext::new(None, Some(&values)).unwrap();
-//! let filter = ctx.parse_condition("name >= :min", ConditionKind::Filter).unwrap();
+//! let filter = ctx.parse_condition("title >= :min", ConditionKind::Filter).unwrap();
 //! let update = ctx.parse_update("REMOVE obsolete").unwrap();
 //! ctx.finish().unwrap();
 //!
-//! let item: Item = [("name".to_string(), AttributeValue::S("carol".into()))].into();
+//! let item: Item = [("title".to_string(), AttributeValue::S("carol".into()))].into();
 //! assert!(filter.evaluate(&item));
 //! let (new_item, _updated) = update.apply(&item).unwrap();
 //! assert_eq!(new_item, item);
