@@ -151,6 +151,20 @@ fn condition_kind_sets_the_message_prefix() {
 }
 
 #[test]
+fn expressions_are_limited_to_four_kilobytes() {
+    let (names, values) = standard_maps();
+    let mut ctx = ExpressionContext::new(Some(&names), Some(&values)).unwrap();
+    let padded = |len: usize| format!("a = :s{}", " ".repeat(len - 6));
+    ctx.parse_condition(&padded(4096), ConditionKind::Filter).unwrap();
+    assert_eq!(
+        ctx.parse_condition(&padded(5872), ConditionKind::Filter).unwrap_err().to_string(),
+        "Invalid FilterExpression: Expression size has exceeded the maximum allowed size; expression size: 5872"
+    );
+    let err = ctx.parse_update(&format!("REMOVE a{}", " ".repeat(4100))).unwrap_err().to_string();
+    assert!(err.starts_with("Invalid UpdateExpression: Expression size has exceeded"), "{err}");
+}
+
+#[test]
 fn in_lists_hold_at_most_one_hundred_operands() {
     let list = |count: usize| vec![":n"; count].join(", ");
     let (names, values) = standard_maps();

@@ -84,9 +84,19 @@ pub(crate) fn invalid(parameter: &str, message: impl std::fmt::Display) -> Error
     Error::Validation(format!("Invalid {parameter}: {message}"))
 }
 
-fn check_not_empty(parameter: &str, text: &str) -> Result<()> {
+/// DynamoDB's limit on the length of one expression string, in bytes.
+pub const MAX_EXPRESSION_BYTES: usize = 4096;
+
+/// The checks DynamoDB makes on an expression's text before parsing it.
+fn check_text(parameter: &str, text: &str) -> Result<()> {
     if text.trim().is_empty() {
         return Err(invalid(parameter, "The expression can not be empty;"));
+    }
+    if text.len() > MAX_EXPRESSION_BYTES {
+        return Err(invalid(
+            parameter,
+            format_args!("Expression size has exceeded the maximum allowed size; expression size: {}", text.len()),
+        ));
     }
     Ok(())
 }
@@ -95,20 +105,20 @@ impl<'a> ExpressionContext<'a> {
     /// Parses a ConditionExpression or FilterExpression.
     pub fn parse_condition(&mut self, text: &str, kind: ConditionKind) -> Result<Condition> {
         let parameter = kind.parameter();
-        check_not_empty(parameter, text)?;
+        check_text(parameter, text)?;
         let raw = parse::parse_condition(text).map_err(|m| invalid(parameter, m))?;
         condition::build_condition(&raw, self).map_err(|m| invalid(parameter, m))
     }
 
     /// Parses an UpdateExpression.
     pub fn parse_update(&mut self, text: &str) -> Result<UpdateExpression> {
-        check_not_empty("UpdateExpression", text)?;
+        check_text("UpdateExpression", text)?;
         update::build_update(text, self).map_err(|m| invalid("UpdateExpression", m))
     }
 
     /// Parses a ProjectionExpression.
     pub fn parse_projection(&mut self, text: &str) -> Result<Projection> {
-        check_not_empty("ProjectionExpression", text)?;
+        check_text("ProjectionExpression", text)?;
         projection::build_projection(text, self).map_err(|m| invalid("ProjectionExpression", m))
     }
 
@@ -120,7 +130,7 @@ impl<'a> ExpressionContext<'a> {
         hash_key: KeyAttribute<'_>,
         range_key: Option<KeyAttribute<'_>>,
     ) -> Result<KeyCondition> {
-        check_not_empty("KeyConditionExpression", text)?;
+        check_text("KeyConditionExpression", text)?;
         key_condition::build_key_condition(text, self, hash_key, range_key)
     }
 }
