@@ -31,5 +31,6 @@ pub mod partiql;
 pub use config::{DatabaseConfig, Durability};
 pub use db::Database;
 pub use error::{Error, Result, StorageError};
+pub use model::builder::ItemBuilder;
 pub use model::number::{Number, NumberError};
 pub use model::value::{AttributeValue, Item};

@@ -1,0 +1,465 @@
+//! The stored form of an item: a compact binary codec, and DynamoDB's item-size
+//! measure.
+//!
+//! Every stored item is decoded on each GetItem, Query and Scan, so the codec
+//! is a single forward pass over the bytes with no JSON and no intermediate
+//! buffers: strings are validated as UTF-8 and copied once into the item,
+//! numbers are stored as their normalized parts (no text to re-parse), and
+//! lengths are LEB128 varints. The first byte is a format version, so a later
+//! layout can be introduced without rewriting existing files.
+//!
+//! Stored bytes are checked while decoding: a bad tag, a length past the end,
+//! invalid UTF-8, an out-of-range number, a duplicate map key, nesting deeper
+//! than any valid item or trailing bytes all yield `StorageError::Corrupted`,
+//! never a panic, and a damaged count cannot trigger a huge allocation
+//! (capacities are bounded by the bytes left).
+//!
+//! ## Byte layout (version 1)
+//!
+//! ```text
+//! item    := 0x01 varint(count) attr*count          attributes in name order
+//! attr    := name value
+//! name    := varint(len) utf8-bytes
+//! value   := tag payload
+//!   0x01 S      varint(len) utf8-bytes
+//!   0x02 N>0    varint(mantissa) zigzag-varint(exponent)   value = mantissa × 10^exponent
+//!   0x03 N<0    varint(mantissa) zigzag-varint(exponent)   value = -mantissa × 10^exponent
+//!   0x04 N=0
+//!   0x05 B      varint(len) bytes
+//!   0x06 false  0x07 true  0x08 NULL
+//!   0x09 SS     varint(count) (varint(len) utf8-bytes)*count
+//!   0x0A NS     varint(count) (number tag 0x02..0x04 and its payload)*count
+//!   0x0B BS     varint(count) (varint(len) bytes)*count
+//!   0x0C L      varint(count) value*count
+//!   0x0D M      varint(count) attr*count                 keys in name order
+//! varint  := LEB128, 7 bits per byte, low group first (u128 for mantissas)
+//! ```
+
+use super::number::Number;
+use super::value::{AttributeValue, Item};
+use crate::error::StorageError;
+use std::collections::BTreeMap;
+
+/// The first byte of every encoded item.
+pub const ITEM_FORMAT_VERSION: u8 = 1;
+
+const T_S: u8 = 0x01;
+const T_N_POS: u8 = 0x02;
+const T_N_NEG: u8 = 0x03;
+const T_N_ZERO: u8 = 0x04;
+const T_B: u8 = 0x05;
+const T_FALSE: u8 = 0x06;
+const T_TRUE: u8 = 0x07;
+const T_NULL: u8 = 0x08;
+const T_SS: u8 = 0x09;
+const T_NS: u8 = 0x0A;
+const T_BS: u8 = 0x0B;
+const T_L: u8 = 0x0C;
+const T_M: u8 = 0x0D;
+
+/// Deeper than any item DynamoDB accepts (32 levels), so only damage reaches it.
+const MAX_DECODE_DEPTH: usize = 40;
+
+fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    put_varint(out, bytes.len() as u128);
+    out.extend_from_slice(bytes);
+}
+
+fn put_number(out: &mut Vec<u8>, n: &Number) {
+    let (negative, mantissa, exponent) = n.parts();
+    if mantissa == 0 {
+        out.push(T_N_ZERO);
+        return;
+    }
+    out.push(if negative { T_N_NEG } else { T_N_POS });
+    put_varint(out, mantissa);
+    let zigzag = ((exponent << 1) ^ (exponent >> 31)) as u32;
+    put_varint(out, u128::from(zigzag));
+}
+
+fn put_value(out: &mut Vec<u8>, value: &AttributeValue) {
+    match value {
+        AttributeValue::S(s) => {
+            out.push(T_S);
+            put_bytes(out, s.as_bytes());
+        }
+        AttributeValue::N(n) => put_number(out, n),
+        AttributeValue::B(b) => {
+            out.push(T_B);
+            put_bytes(out, b);
+        }
+        AttributeValue::Bool(b) => out.push(if *b { T_TRUE } else { T_FALSE }),
+        AttributeValue::Null => out.push(T_NULL),
+        AttributeValue::Ss(set) => {
+            out.push(T_SS);
+            put_varint(out, set.len() as u128);
+            set.iter().for_each(|s| put_bytes(out, s.as_bytes()));
+        }
+        AttributeValue::Ns(set) => {
+            out.push(T_NS);
+            put_varint(out, set.len() as u128);
+            set.iter().for_each(|n| put_number(out, n));
+        }
+        AttributeValue::Bs(set) => {
+            out.push(T_BS);
+            put_varint(out, set.len() as u128);
+            set.iter().for_each(|b| put_bytes(out, b));
+        }
+        AttributeValue::L(list) => {
+            out.push(T_L);
+            put_varint(out, list.len() as u128);
+            list.iter().for_each(|v| put_value(out, v));
+        }
+        AttributeValue::M(map) => {
+            out.push(T_M);
+            put_map(out, map);
+        }
+    }
+}
+
+fn put_map(out: &mut Vec<u8>, map: &BTreeMap<String, AttributeValue>) {
+    put_varint(out, map.len() as u128);
+    for (name, value) in map {
+        put_bytes(out, name.as_bytes());
+        put_value(out, value);
+    }
+}
+
+/// Append the encoding of `item` to `out`.
+pub fn encode_item_into(item: &Item, out: &mut Vec<u8>) {
+    out.push(ITEM_FORMAT_VERSION);
+    put_map(out, item);
+}
+
+/// The encoding of `item`.
+pub fn encode_item(item: &Item) -> Vec<u8> {
+    let mut out = Vec::with_capacity(item_size(item) + 2 * item.len() + 8);
+    encode_item_into(item, &mut out);
+    out
+}
+
+/// Decode an item written by [`encode_item`].
+pub fn decode_item(bytes: &[u8]) -> Result<Item, StorageError> {
+    let mut reader = Reader { buf: bytes, pos: 0 };
+    match reader.byte()? {
+        ITEM_FORMAT_VERSION => {}
+        other => return Err(reader.corrupt(&format!("unknown item format version {other}"))),
+    }
+    let item = reader.map(0)?;
+    if reader.pos != bytes.len() {
+        return Err(reader.corrupt("trailing bytes after item"));
+    }
+    Ok(item)
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn corrupt(&self, what: &str) -> StorageError {
+        StorageError::corrupted(format!("item encoding: {what}"), self.pos as u64)
+    }
+
+    fn byte(&mut self) -> Result<u8, StorageError> {
+        let b = *self.buf.get(self.pos).ok_or_else(|| self.corrupt("truncated"))?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    fn varint(&mut self) -> Result<u128, StorageError> {
+        let mut value: u128 = 0;
+        let mut shift = 0;
+        loop {
+            let b = self.byte()?;
+            // The 19th group holds the top 2 bits of a u128 and must end it.
+            if shift == 126 && b > 0x03 {
+                return Err(self.corrupt("varint too long"));
+            }
+            value |= u128::from(b & 0x7F) << shift;
+            if b & 0x80 == 0 {
+                return Ok(value);
+            }
+            shift += 7;
+        }
+    }
+
+    /// A count or length, bounded by the bytes left (each element needs ≥ 1).
+    fn count(&mut self) -> Result<usize, StorageError> {
+        let n = self.varint()?;
+        if n > (self.buf.len() - self.pos) as u128 {
+            return Err(self.corrupt("count or length past the end"));
+        }
+        Ok(n as usize)
+    }
+
+    fn bytes(&mut self) -> Result<&'a [u8], StorageError> {
+        let len = self.count()?;
+        let slice = &self.buf[self.pos..self.pos + len];
+        self.pos += len;
+        Ok(slice)
+    }
+
+    fn string(&mut self) -> Result<String, StorageError> {
+        let bytes = self.bytes()?;
+        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| self.corrupt("string is not UTF-8"))
+    }
+
+    fn number_after_tag(&mut self, tag: u8) -> Result<Number, StorageError> {
+        if tag == T_N_ZERO {
+            return Ok(Number::ZERO);
+        }
+        let mantissa = self.varint()?;
+        let zigzag = self.varint()?;
+        let zigzag = u32::try_from(zigzag).map_err(|_| self.corrupt("number exponent"))?;
+        let exponent = ((zigzag >> 1) as i32) ^ -((zigzag & 1) as i32);
+        if mantissa == 0 {
+            return Err(self.corrupt("number with zero mantissa"));
+        }
+        Number::from_parts(tag == T_N_NEG, mantissa, i64::from(exponent)).map_err(|_| self.corrupt("number out of range"))
+    }
+
+    fn number(&mut self) -> Result<Number, StorageError> {
+        match self.byte()? {
+            tag @ (T_N_POS | T_N_NEG | T_N_ZERO) => self.number_after_tag(tag),
+            _ => Err(self.corrupt("number set element is not a number")),
+        }
+    }
+
+    fn value(&mut self, depth: usize) -> Result<AttributeValue, StorageError> {
+        if depth > MAX_DECODE_DEPTH {
+            return Err(self.corrupt("nesting too deep"));
+        }
+        let tag = self.byte()?;
+        Ok(match tag {
+            T_S => AttributeValue::S(self.string()?),
+            T_N_POS | T_N_NEG | T_N_ZERO => AttributeValue::N(self.number_after_tag(tag)?),
+            T_B => AttributeValue::B(self.bytes()?.to_vec()),
+            T_FALSE => AttributeValue::Bool(false),
+            T_TRUE => AttributeValue::Bool(true),
+            T_NULL => AttributeValue::Null,
+            T_SS => {
+                let n = self.count()?;
+                let mut set = Vec::with_capacity(n);
+                for _ in 0..n {
+                    set.push(self.string()?);
+                }
+                AttributeValue::Ss(set)
+            }
+            T_NS => {
+                let n = self.count()?;
+                let mut set = Vec::with_capacity(n);
+                for _ in 0..n {
+                    set.push(self.number()?);
+                }
+                AttributeValue::Ns(set)
+            }
+            T_BS => {
+                let n = self.count()?;
+                let mut set = Vec::with_capacity(n);
+                for _ in 0..n {
+                    set.push(self.bytes()?.to_vec());
+                }
+                AttributeValue::Bs(set)
+            }
+            T_L => {
+                let n = self.count()?;
+                let mut list = Vec::with_capacity(n);
+                for _ in 0..n {
+                    list.push(self.value(depth + 1)?);
+                }
+                AttributeValue::L(list)
+            }
+            T_M => AttributeValue::M(self.map(depth + 1)?),
+            _ => return Err(self.corrupt("unknown value tag")),
+        })
+    }
+
+    fn map(&mut self, depth: usize) -> Result<BTreeMap<String, AttributeValue>, StorageError> {
+        let n = self.count()?;
+        let mut map = BTreeMap::new();
+        for _ in 0..n {
+            let name = self.string()?;
+            let value = self.value(depth)?;
+            if map.insert(name, value).is_some() {
+                return Err(self.corrupt("duplicate attribute name"));
+            }
+        }
+        Ok(map)
+    }
+}
+
+/// The size DynamoDB bills and limits (400 KB) for a number: one byte per
+/// two significant digits in base-100 alignment, one for the exponent, and
+/// one more for a negative number.
+pub fn number_size(n: &Number) -> usize {
+    if n.is_zero() {
+        return 1;
+    }
+    let digits = n.significant_digits() as usize;
+    let leading_even = n.leading_exponent().rem_euclid(2) == 0;
+    // Digits group in base-100 pairs aligned on even powers of ten; a leading
+    // digit at an even power starts a pair of its own.
+    let pairs = digits.div_ceil(2) + usize::from(digits % 2 == 0 && leading_even);
+    1 + pairs + usize::from(n.is_negative())
+}
+
+/// The size of one attribute value as DynamoDB measures it.
+pub fn value_size(value: &AttributeValue) -> usize {
+    match value {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number_size(n),
+        AttributeValue::B(b) => b.len(),
+        AttributeValue::Bool(_) | AttributeValue::Null => 1,
+        AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
+        AttributeValue::Ns(set) => set.iter().map(number_size).sum(),
+        AttributeValue::Bs(set) => set.iter().map(Vec::len).sum(),
+        AttributeValue::L(list) => 3 + list.iter().map(|v| value_size(v) + 1).sum::<usize>(),
+        AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| k.len() + value_size(v) + 1).sum::<usize>(),
+    }
+}
+
+/// The item size DynamoDB checks against its 400 KB limit: for each attribute,
+/// the UTF-8 length of its name plus the size of its value.
+pub fn item_size(item: &Item) -> usize {
+    item.iter().map(|(name, value)| name.len() + value_size(value)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn n(s: &str) -> Number {
+        Number::parse(s).unwrap()
+    }
+
+    fn sample() -> Item {
+        let mut inner = BTreeMap::new();
+        inner.insert("k".to_string(), AttributeValue::S("v".into()));
+        inner.insert("z".to_string(), AttributeValue::Null);
+        let mut item = Item::new();
+        item.insert("pk".into(), AttributeValue::S("user#1".into()));
+        item.insert("n".into(), AttributeValue::N(n("-12.50")));
+        item.insert("zero".into(), AttributeValue::N(Number::ZERO));
+        item.insert("tiny".into(), AttributeValue::N(n("1E-130")));
+        item.insert("b".into(), AttributeValue::B(vec![0, 1, 255]));
+        item.insert("t".into(), AttributeValue::Bool(true));
+        item.insert("f".into(), AttributeValue::Bool(false));
+        item.insert("ss".into(), AttributeValue::Ss(vec!["a".into(), "".into()]));
+        item.insert("ns".into(), AttributeValue::Ns(vec![n("1"), n("-2"), Number::ZERO]));
+        item.insert("bs".into(), AttributeValue::Bs(vec![vec![], vec![7]]));
+        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::N(n("3")), AttributeValue::M(inner.clone())]));
+        item.insert("m".into(), AttributeValue::M(inner));
+        item.insert("é".into(), AttributeValue::S("ü".into()));
+        item
+    }
+
+    #[test]
+    fn items_round_trip() {
+        let item = sample();
+        let bytes = encode_item(&item);
+        assert_eq!(bytes[0], ITEM_FORMAT_VERSION);
+        assert_eq!(decode_item(&bytes).unwrap(), item);
+        assert_eq!(decode_item(&encode_item(&Item::new())).unwrap(), Item::new());
+    }
+
+    #[test]
+    fn damage_is_reported_not_panicked() {
+        let bytes = encode_item(&sample());
+        for cut in 0..bytes.len() {
+            assert!(decode_item(&bytes[..cut]).is_err(), "truncated at {cut}");
+        }
+        let mut extra = bytes.clone();
+        extra.push(0);
+        assert!(decode_item(&extra).is_err());
+        let mut version = bytes.clone();
+        version[0] = 9;
+        assert!(matches!(decode_item(&version), Err(StorageError::Corrupted { .. })));
+        // Over-long varints are refused (no shift overflow).
+        assert!(decode_item(&[1, 1, 1, b'a', T_N_POS, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0]).is_err());
+        // A huge claimed count must not allocate.
+        assert!(decode_item(&[1, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]).is_err());
+        // Deep nesting from damaged bytes is refused before the stack runs out.
+        let mut deep = vec![1, 1, 1, b'a'];
+        for _ in 0..100_000 {
+            deep.extend_from_slice(&[T_L, 1]);
+        }
+        assert!(decode_item(&deep).is_err());
+    }
+
+    #[test]
+    fn sizes_follow_dynamodb_rules() {
+        assert_eq!(number_size(&Number::ZERO), 1);
+        assert_eq!(number_size(&n("1")), 2);
+        assert_eq!(number_size(&n("12")), 2);
+        assert_eq!(number_size(&n("123")), 3);
+        assert_eq!(number_size(&n("1.2")), 3);
+        assert_eq!(number_size(&n("-1")), 3);
+        assert_eq!(number_size(&n(&"9".repeat(38))), 20);
+        let mut item = Item::new();
+        item.insert("name".into(), AttributeValue::S("héllo".into()));
+        item.insert("flag".into(), AttributeValue::Bool(true));
+        item.insert("l".into(), AttributeValue::L(vec![AttributeValue::Null, AttributeValue::S("ab".into())]));
+        let mut map = BTreeMap::new();
+        map.insert("k".into(), AttributeValue::S("v".into()));
+        item.insert("m".into(), AttributeValue::M(map));
+        item.insert("ss".into(), AttributeValue::Ss(vec!["a".into(), "bc".into()]));
+        // name: 4 + 6; flag: 4 + 1; l: 1 + (3 + (1+1) + (2+1)); m: 1 + (3 + 1 + 1 + 1); ss: 2 + 3
+        assert_eq!(item_size(&item), 10 + 5 + 9 + 7 + 5);
+    }
+
+    fn any_number() -> impl Strategy<Value = Number> {
+        (any::<bool>(), 0u128..10u128.pow(38), -167i64..=125).prop_filter_map("range", |(neg, m, e)| Number::from_parts(neg, m, e).ok())
+    }
+
+    fn any_value() -> impl Strategy<Value = AttributeValue> {
+        let leaf = prop_oneof![
+            ".{0,8}".prop_map(AttributeValue::S),
+            any_number().prop_map(AttributeValue::N),
+            proptest::collection::vec(any::<u8>(), 0..8).prop_map(AttributeValue::B),
+            any::<bool>().prop_map(AttributeValue::Bool),
+            Just(AttributeValue::Null),
+            proptest::collection::vec(".{0,4}", 1..4).prop_map(AttributeValue::Ss),
+            proptest::collection::vec(any_number(), 1..4).prop_map(AttributeValue::Ns),
+            proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..4), 1..4).prop_map(AttributeValue::Bs),
+        ];
+        leaf.prop_recursive(4, 32, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
+                proptest::collection::btree_map(".{0,4}", inner, 0..4).prop_map(AttributeValue::M),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn random_items_round_trip(item in proptest::collection::btree_map(".{0,6}", any_value(), 0..8)) {
+            prop_assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);
+        }
+
+        #[test]
+        fn random_bytes_never_panic(mut bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = decode_item(&bytes);
+            bytes.insert(0, ITEM_FORMAT_VERSION);
+            let _ = decode_item(&bytes);
+        }
+
+        #[test]
+        fn flipped_bytes_never_panic(item in proptest::collection::btree_map(".{0,6}", any_value(), 1..6), at in any::<usize>(), bit in 0u8..8) {
+            let mut bytes = encode_item(&item);
+            let i = at % bytes.len();
+            bytes[i] ^= 1 << bit;
+            let _ = decode_item(&bytes);
+        }
+    }
+}
