@@ -34,5 +34,11 @@ fn main() {
         black_box(decode_item(black_box(&bytes)).expect("the item was just encoded"));
     }
     let decode_ns = start.elapsed().as_nanos() as f64 / rounds as f64;
-    println!("encode {encode_ns:.0} ns/item, decode {decode_ns:.0} ns/item");
+    let start = Instant::now();
+    for _ in 0..rounds {
+        black_box(black_box(&item).clone());
+    }
+    let clone_ns = start.elapsed().as_nanos() as f64 / rounds as f64;
+    println!("encode {encode_ns:.0} ns/item, decode {decode_ns:.0} ns/item, baseline Item::clone {clone_ns:.0} ns/item");
+    println!("decode/clone ratio {:.2}", decode_ns / clone_ns);
 }

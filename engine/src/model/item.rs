@@ -286,15 +286,18 @@ impl<'a> Reader<'a> {
 
     fn map(&mut self, depth: usize) -> Result<BTreeMap<String, AttributeValue>, StorageError> {
         let n = self.count()?;
-        let mut map = BTreeMap::new();
+        // Names were written in strictly increasing order; checking that
+        // (which also rules out duplicates) lets the map be bulk-built.
+        let mut entries: Vec<(String, AttributeValue)> = Vec::with_capacity(n);
         for _ in 0..n {
             let name = self.string()?;
-            let value = self.value(depth)?;
-            if map.insert(name, value).is_some() {
-                return Err(self.corrupt("duplicate attribute name"));
+            if entries.last().is_some_and(|(prev, _)| *prev >= name) {
+                return Err(self.corrupt("attribute names out of order or duplicated"));
             }
+            let value = self.value(depth)?;
+            entries.push((name, value));
         }
-        Ok(map)
+        Ok(BTreeMap::from_iter(entries))
     }
 }
 

@@ -185,9 +185,18 @@ impl Number {
         }
         let mut mantissa = mantissa;
         let mut exponent = exponent;
-        while mantissa % 10 == 0 {
-            mantissa /= 10;
-            exponent += 1;
+        // u128 division is a slow library call; most mantissas fit a u64.
+        if let Ok(mut small) = u64::try_from(mantissa) {
+            while small % 10 == 0 {
+                small /= 10;
+                exponent += 1;
+            }
+            mantissa = u128::from(small);
+        } else {
+            while mantissa % 10 == 0 {
+                mantissa /= 10;
+                exponent += 1;
+            }
         }
         let digits = i64::from(digit_count(mantissa));
         let leading = exponent.saturating_add(digits - 1);
