@@ -18,15 +18,20 @@
 //! ```
 
 pub mod api;
+pub mod codec;
 pub mod config;
 pub mod db;
 pub mod error;
 mod execute;
 pub mod expr;
 pub mod io;
+pub mod layout;
 pub mod lsm;
+pub mod manifest;
 pub mod model;
 pub mod partiql;
+pub mod sst;
+pub mod wal;
 
 pub use config::{DatabaseConfig, Durability};
 pub use db::Database;

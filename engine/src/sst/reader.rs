@@ -1,0 +1,195 @@
+//! Reading an SST: lazy index and bloom filter, point lookups and cursors.
+//!
+//! An [`SstReader`] is created from its manifest record without touching the
+//! file; the index and bloom blocks are read and verified on first use and
+//! then kept (they are small: about 1.25 bytes of bloom and one index entry
+//! per 4 KiB block for every key). Data blocks go through the block cache.
+//! Every block's CRC is checked on every read from the file; a damaged block
+//! is an error naming the SST, the block kind and its file offset.
+
+use super::block::{Block, BlockIter};
+use super::bloom::Bloom;
+use super::index::Index;
+use super::{BlockHandle, SstMeta};
+use crate::error::StorageError;
+use crate::io::FileIo;
+use crate::layout::seal::{aad, BlockCodec};
+use std::ops::Bound;
+use std::sync::{Arc, OnceLock};
+
+/// Shared access to the file, the block transform and the cache.
+pub struct SstContext {
+    pub file: Arc<dyn FileIo>,
+    pub codec: Arc<BlockCodec>,
+}
+
+pub struct SstReader {
+    ctx: Arc<SstContext>,
+    pub meta: SstMeta,
+    index: OnceLock<Index>,
+    bloom: OnceLock<Bloom>,
+}
+
+impl SstReader {
+    pub fn new(ctx: Arc<SstContext>, meta: SstMeta) -> Self {
+        SstReader { ctx, meta, index: OnceLock::new(), bloom: OnceLock::new() }
+    }
+
+    /// Read, check and decode the block at `h`.
+    pub fn read_plain(&self, h: BlockHandle, what: &'static str) -> Result<Vec<u8>, StorageError> {
+        let file_offset = self.meta.extent.offset + h.offset;
+        if h.offset.checked_add(h.len).is_none_or(|end| end > self.meta.extent.len) || h.len > (64 << 20) {
+            return Err(StorageError::corrupted(format!("{what}: handle outside SST {}", self.meta.id), file_offset));
+        }
+        let mut framed = vec![0u8; h.len as usize];
+        self.ctx.file.read_at(file_offset, &mut framed)?;
+        self.ctx.codec.decode(what, file_offset, &aad(self.meta.id, h.offset), &framed)
+    }
+
+    pub fn index(&self) -> Result<&Index, StorageError> {
+        if let Some(i) = self.index.get() {
+            return Ok(i);
+        }
+        let plain = self.read_plain(self.meta.index, "SST index block")?;
+        let offset = self.meta.extent.offset + self.meta.index.offset;
+        let index = Index::new(Block::parse(Arc::from(plain), offset)?, offset);
+        Ok(self.index.get_or_init(|| index))
+    }
+
+    pub fn bloom(&self) -> Result<&Bloom, StorageError> {
+        if let Some(b) = self.bloom.get() {
+            return Ok(b);
+        }
+        let plain = self.read_plain(self.meta.bloom, "SST bloom block")?;
+        let bloom = Bloom::parse(plain, self.meta.extent.offset + self.meta.bloom.offset)?;
+        Ok(self.bloom.get_or_init(|| bloom))
+    }
+
+    /// Data block `i` of the index.
+    pub fn data_block(&self, i: usize) -> Result<Block, StorageError> {
+        let h = self.index()?.handle(i)?;
+        let plain = self.read_plain(h, "SST data block")?;
+        Block::parse(Arc::from(plain), self.meta.extent.offset + h.offset)
+    }
+
+    /// Look `key` up: `None` if this SST has no entry, `Some(None)` for a
+    /// tombstone. `hash` is `hash64(key)`.
+    pub fn get(&self, key: &[u8], hash: u64) -> Result<Option<Option<Vec<u8>>>, StorageError> {
+        if key < self.meta.first_key.as_slice() || key > self.meta.last_key.as_slice() {
+            return Ok(None);
+        }
+        if !self.bloom()?.may_contain(hash) {
+            return Ok(None);
+        }
+        let index = self.index()?;
+        let i = index.find(key)?;
+        if i >= index.count() {
+            return Ok(None);
+        }
+        let mut it = BlockIter::new(self.data_block(i)?);
+        it.seek_ge(key)?;
+        if it.valid() && it.key() == key {
+            return Ok(Some(it.value().map(|v| v.to_vec())));
+        }
+        Ok(None)
+    }
+
+    /// The number of data blocks (loads the index).
+    pub fn blocks(&self) -> Result<usize, StorageError> {
+        Ok(self.index()?.count())
+    }
+}
+
+/// A cursor over one SST in one direction.
+pub struct SstIter {
+    sst: Arc<SstReader>,
+    block_no: usize,
+    it: Option<BlockIter>,
+    reverse: bool,
+}
+
+impl SstIter {
+    pub fn new(sst: Arc<SstReader>, reverse: bool) -> Self {
+        SstIter { sst, block_no: 0, it: None, reverse }
+    }
+
+    fn open_block(&mut self, i: usize) -> Result<&mut BlockIter, StorageError> {
+        self.block_no = i;
+        let block = self.sst.data_block(i)?;
+        Ok(self.it.insert(BlockIter::new(block)))
+    }
+
+    /// Position at the first entry inside `bound` (forward: the lower bound;
+    /// reverse: the upper bound). Exclusive bounds are left to the caller.
+    pub fn seek(&mut self, bound: Bound<&[u8]>) -> Result<(), StorageError> {
+        let count = self.sst.index()?.count();
+        self.it = None;
+        if count == 0 {
+            return Ok(());
+        }
+        match (self.reverse, bound) {
+            (false, Bound::Unbounded) => self.open_block(0)?.seek_to_first()?,
+            (false, Bound::Included(k) | Bound::Excluded(k)) => {
+                let i = self.sst.index()?.find(k)?;
+                if i >= count {
+                    return Ok(());
+                }
+                self.open_block(i)?.seek_ge(k)?;
+                self.skip_empty()?;
+            }
+            (true, Bound::Unbounded) => self.open_block(count - 1)?.seek_to_last()?,
+            (true, Bound::Included(k) | Bound::Excluded(k)) => {
+                let i = self.sst.index()?.find(k)?;
+                if i >= count {
+                    self.open_block(count - 1)?.seek_to_last()?;
+                } else {
+                    self.open_block(i)?.seek_le(k)?;
+                    self.skip_empty()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Move to the neighbouring block while the current one is exhausted.
+    fn skip_empty(&mut self) -> Result<(), StorageError> {
+        let count = self.sst.index()?.count();
+        while self.it.as_ref().is_some_and(|it| !it.valid()) {
+            if !self.reverse && self.block_no + 1 < count {
+                self.open_block(self.block_no + 1)?.seek_to_first()?;
+            } else if self.reverse && self.block_no > 0 {
+                self.open_block(self.block_no - 1)?.seek_to_last()?;
+            } else {
+                self.it = None;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn valid(&self) -> bool {
+        self.it.as_ref().is_some_and(|it| it.valid())
+    }
+
+    pub fn key(&self) -> &[u8] {
+        match &self.it {
+            Some(it) if self.reverse => it.rev_key(),
+            Some(it) => it.key(),
+            None => &[],
+        }
+    }
+
+    pub fn value(&self) -> Option<&[u8]> {
+        self.it.as_ref().and_then(|it| it.value())
+    }
+
+    pub fn step(&mut self) -> Result<(), StorageError> {
+        if let Some(it) = &mut self.it {
+            if self.reverse {
+                it.prev()?;
+            } else {
+                it.advance()?;
+            }
+        }
+        self.skip_empty()
+    }
+}
