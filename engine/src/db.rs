@@ -95,3 +95,50 @@ impl Database {
         Ok(response.to_string())
     }
 }
+
+/// Storage maintenance and the group-commit write path.
+impl Database {
+    /// Commit `batch` atomically and return its seqno. The WAL append happens
+    /// under the tree's write lock; the sync the durability mode requires
+    /// happens after the lock is released, so concurrent writers share one
+    /// sync (group commit) instead of queueing behind each other's fsync.
+    pub fn write_batch(&self, batch: crate::lsm::WriteBatch) -> Result<u64> {
+        let pending = self.tree_write().commit(batch)?;
+        Ok(pending.wait()?)
+    }
+
+    /// Move the memtable into an SST and make every write durable.
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.tree_write().flush()?)
+    }
+
+    /// Merge every SST into the bottom level (drops overwritten versions and deletes).
+    pub fn compact(&self) -> Result<()> {
+        Ok(self.tree_write().compact()?)
+    }
+
+    /// One step of deferred work (due group sync, space release, one
+    /// compaction task); true if more compaction work may be due. Call it
+    /// periodically where there are no background threads.
+    pub fn maintain(&self) -> Result<bool> {
+        Ok(self.tree_write().maintain()?)
+    }
+
+    pub fn stats(&self) -> crate::lsm::TreeStats {
+        self.tree_read().stats()
+    }
+
+    pub fn health(&self) -> crate::lsm::Health {
+        self.tree_read().health()
+    }
+
+    /// Check every checksum of every live block in the file.
+    pub fn verify(&self) -> Result<crate::lsm::VerifyReport> {
+        Ok(self.tree_read().verify()?)
+    }
+
+    /// Flush and close; later calls fail with `Closed`. Reopening replays nothing.
+    pub fn close(&self) -> Result<()> {
+        Ok(self.tree_write().close()?)
+    }
+}
