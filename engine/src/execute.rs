@@ -19,6 +19,16 @@ pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result
         "ExecuteStatement" => api::statement::execute_statement(db, request),
         "BatchExecuteStatement" => api::statement::batch_execute_statement(db, request),
         "ExecuteTransaction" => api::statement::execute_transaction(db, request),
+        "PutItem" => api::item::handle_put_item(db, request),
+        "GetItem" => api::item::handle_get_item(db, request),
+        "DeleteItem" => api::item::handle_delete_item(db, request),
+        "UpdateItem" => api::item::handle_update_item(db, request),
+        "Query" => api::query_scan::handle_query(db, request),
+        "Scan" => api::query_scan::handle_scan(db, request),
+        "BatchGetItem" => api::batch::handle_batch_get(db, request),
+        "BatchWriteItem" => api::batch::handle_batch_write(db, request),
+        "TransactWriteItems" => api::transact::handle_transact_write(db, request),
+        "TransactGetItems" => api::transact::handle_transact_get(db, request),
         _ => Err(Error::UnknownOperation(format!("Unknown operation: {operation}"))),
     }
 }

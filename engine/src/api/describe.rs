@@ -22,7 +22,7 @@ pub fn table_stats(tree: &Tree, def: &TableDef) -> Result<TableStats> {
     for entry in tree.range(Bound::Included(&start), Bound::Excluded(&end), false) {
         let (_, value) = entry?;
         stats.item_count += 1;
-        stats.size_bytes += value.len() as u64;
+        stats.size_bytes += super::values::stored_item_size(&value)? as u64;
     }
     Ok(stats)
 }
@@ -86,6 +86,9 @@ pub fn table_description(def: &TableDef, stats: TableStats) -> Value {
             "BillingMode": "PAY_PER_REQUEST",
             "LastUpdateToPayPerRequestDateTime": def.created_at,
         });
+    }
+    if let Some(schema) = &def.attribute_schema {
+        out["KeystoneSchema"] = super::validation::schema_json(schema);
     }
     if !def.local_indexes.is_empty() {
         out["LocalSecondaryIndexes"] =

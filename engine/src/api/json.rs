@@ -241,10 +241,6 @@ impl Constraints {
         }
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.errors.is_empty()
-    }
-
     /// `Ok` when nothing failed, else the combined `ValidationException`.
     pub fn finish(self) -> Result<()> {
         if self.errors.is_empty() {

@@ -34,11 +34,21 @@
 //! finally conditions against stored data. Nothing is written until every
 //! check has passed, so a rejected request never changes stored data.
 
+pub mod batch;
 pub mod describe;
+pub mod item;
 pub(crate) mod json;
+pub mod keys;
 pub mod keyspace;
+pub(crate) mod params;
+pub mod prepared;
+pub mod query_scan;
 pub mod statement;
 pub mod table;
+pub mod transact;
+pub mod validation;
+pub mod values;
+pub mod write;
 
 use crate::error::{Result, StorageError};
 use crate::lsm::Tree;
@@ -48,7 +58,10 @@ use std::sync::RwLock;
 
 /// Per-database state of the item API that is not persisted.
 #[derive(Debug, Default)]
-pub struct ApiState {}
+pub struct ApiState {
+    /// `ClientRequestToken`s of recent write transactions.
+    pub(crate) tokens: transact::TokenCache,
+}
 
 /// Read the catalog from the tree (at open).
 pub(crate) fn load_catalog(tree: &Tree) -> Result<Catalog> {

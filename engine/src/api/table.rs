@@ -178,7 +178,9 @@ pub fn parse_create_table(request: &Value) -> Result<CreateTableRequest> {
         )));
     }
 
+    let attribute_schema = super::validation::read_schema(&f)?;
     Ok(CreateTableRequest {
+        attribute_schema,
         table_name: name.to_string(),
         key_schema: table_key,
         attribute_definitions: defs,
@@ -229,6 +231,7 @@ pub fn create_table(db: &Database, req: CreateTableRequest) -> Result<TableDef> 
         throughput: req.throughput,
         created_at,
         deletion_protection: req.deletion_protection,
+        attribute_schema: req.attribute_schema,
     };
     let mut batch = WriteBatch::new();
     batch.put(catalog_key(&def.name), encode_def(&def)?);
@@ -341,6 +344,7 @@ pub fn handle_update_table(db: &Database, request: &Value) -> Result<Value> {
         && !f.has("SSESpecification")
         && !f.has("ReplicaUpdates")
         && !f.has("TableClass")
+        && !f.has("KeystoneSchema")
     {
         return Err(validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
@@ -383,6 +387,10 @@ pub fn handle_update_table(db: &Database, request: &Value) -> Result<Value> {
     }
     if let Some(p) = deletion_protection {
         def.deletion_protection = p;
+    }
+    // `"KeystoneSchema": null` is absent; `{"Attributes": {}}` clears the schema.
+    if let Some(schema) = super::validation::read_schema(&f)? {
+        def.attribute_schema = if schema.attributes.is_empty() { None } else { Some(schema) };
     }
     if let Some(updates) = gsi_updates {
         apply_gsi_updates(&mut def, updates, attr_defs)?;

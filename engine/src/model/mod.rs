@@ -16,4 +16,5 @@ pub mod limits;
 pub mod number;
 pub mod request;
 pub mod schema;
+pub mod validation;
 pub mod value;

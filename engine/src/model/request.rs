@@ -205,4 +205,6 @@ pub struct CreateTableRequest {
     pub billing_mode: BillingMode,
     pub throughput: Option<Throughput>,
     pub deletion_protection: bool,
+    /// The `KeystoneSchema` extension.
+    pub attribute_schema: Option<crate::model::validation::AttributeSchema>,
 }

@@ -3,8 +3,9 @@
 //! A [`TableDef`] is everything `CreateTable`/`UpdateTable` said about a
 //! table: its key schema (hash key, optional range key, each of type S, N or
 //! B), the attribute definitions, local and global secondary index definitions
-//! (validated and stored now, maintained by the index layer) and billing
-//! settings.
+//! (validated and stored now, maintained by the index layer), billing
+//! settings and the optional attribute schema (a KeystoneDB extension, see
+//! [`crate::model::validation`]).
 //!
 //! The [`Catalog`] is the in-memory map from table name to definition. It is
 //! persisted in the same [`crate::lsm::Tree`] as the data, under the reserved
@@ -25,29 +26,19 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-/// The key types a key attribute may have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ScalarType {
-    S,
-    N,
-    B,
+pub use crate::model::key::ScalarType;
+
+// The catalog stores key types as their descriptors ("S", "N", "B").
+impl Serialize for ScalarType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
 }
 
-impl ScalarType {
-    pub fn parse(text: &str) -> Option<ScalarType> {
-        match text {
-            "S" => Some(ScalarType::S),
-            "N" => Some(ScalarType::N),
-            "B" => Some(ScalarType::B),
-            _ => None,
-        }
-    }
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ScalarType::S => "S",
-            ScalarType::N => "N",
-            ScalarType::B => "B",
-        }
+impl<'de> Deserialize<'de> for ScalarType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        ScalarType::parse(&text).ok_or_else(|| serde::de::Error::custom(format!("not a key type: {text}")))
     }
 }
 
@@ -152,6 +143,9 @@ pub struct TableDef {
     pub created_at: f64,
     #[serde(default)]
     pub deletion_protection: bool,
+    /// The KeystoneDB attribute schema extension ([`crate::model::validation`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attribute_schema: Option<crate::model::validation::AttributeSchema>,
 }
 
 impl TableDef {
@@ -277,6 +271,7 @@ mod tests {
             throughput: None,
             created_at: 1.5,
             deletion_protection: false,
+            attribute_schema: None,
         }
     }
 

@@ -1,0 +1,445 @@
+//! Query and Scan: one page of items read in key order, with DynamoDB's
+//! paging rules.
+//!
+//! A page ends after `Limit` items were *read* (before the filter), or once
+//! the items read add up to 1 MB, or at the end of the range; in the first two
+//! cases `LastEvaluatedKey` holds the key of the last item read, even when
+//! the filter dropped it, and a later request passes it back as
+//! `ExclusiveStartKey`. `ScannedCount` counts items read, `Count` the items
+//! that passed the filter.
+//!
+//! Query reads one partition's key range (see [`super::keyspace`]): the sort
+//! key condition becomes range bounds, and each item is checked against it
+//! again so that the bounds only need to be tight, not exact. Scan reads the
+//! whole base table in hash order, or one segment's contiguous hash range.
+//! Queries and scans of secondary indexes need the index entries that the
+//! index layer maintains; until then they answer with a ValidationException
+//! rather than wrong results.
+
+use super::json::{table_name, Constraints, Fields};
+use super::keys::{check_key_shape, encode_primary_key, key_attributes};
+use super::params::{check_expression_maps, common_enums, expression_text, read_expressions, reject_legacy};
+use super::prepared::{prepare, Prepared, Texts};
+use super::values::{self, item_json};
+use super::write::resolve_table;
+use super::keyspace;
+use crate::db::Database;
+use crate::error::{Error, Result};
+use crate::expr::{Condition, Operand, SortKeyCondition};
+use crate::model::request::{QueryRequest, ScanRequest, Select};
+use crate::model::schema::TableDef;
+use crate::model::value::Item;
+use serde_json::{json, Value};
+use std::ops::Bound;
+
+/// DynamoDB's page size limit for Query and Scan.
+pub const PAGE_BYTES: usize = 1024 * 1024;
+
+fn invalid(msg: impl Into<String>) -> Error {
+    Error::Validation(msg.into())
+}
+
+// ----- decoding ------------------------------------------------------------
+
+struct Common {
+    table_name: String,
+    index_name: Option<String>,
+    filter: Option<String>,
+    projection: Option<String>,
+    select: Option<Select>,
+    limit: Option<usize>,
+    exclusive_start_key: Option<Item>,
+    consistent_read: bool,
+    expressions: crate::model::request::Expressions,
+}
+
+fn read_common(f: &Fields, c: &mut Constraints) -> Result<Common> {
+    let expressions = read_expressions(f);
+    let start = match f.map("ExclusiveStartKey", "com.amazonaws.dynamodb.v20120810.AttributeValue")? {
+        Some(m) => Some(values::item_from_map(m).map_err(|e| match e {
+            Error::Validation(m) if !m.contains("numeric") && !m.contains("digits") && !m.contains("magnitude") && !m.contains("duplicates") => {
+                invalid(format!("The provided starting key is invalid: {m}"))
+            }
+            other => other,
+        })),
+        None => None,
+    };
+    let filter = expression_text(f, "FilterExpression")?;
+    let projection = expression_text(f, "ProjectionExpression")?;
+    let select = f.str("Select")?;
+    let limit = f.int("Limit")?;
+    let index_name = f.str("IndexName")?;
+    let consistent_read = f.bool("ConsistentRead")?.unwrap_or(false);
+    let name = table_name(f, c)?;
+    let expressions = expressions?;
+    let exclusive_start_key = start.transpose()?;
+    common_enums(f, c)?;
+    c.resource_name(index_name, "indexName", 3, 255);
+    c.one_of(select, &["SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"], "select");
+    if let Some(l) = limit {
+        c.check(l >= 1, Some(&l.to_string()), "limit", "Member must have value greater than or equal to 1");
+    }
+    let select = select.and_then(|s| match s {
+        "SPECIFIC_ATTRIBUTES" => Some(Select::SpecificAttributes),
+        "COUNT" => Some(Select::Count),
+        "ALL_ATTRIBUTES" => Some(Select::AllAttributes),
+        "ALL_PROJECTED_ATTRIBUTES" => Some(Select::AllProjectedAttributes),
+        _ => None,
+    });
+    Ok(Common {
+        table_name: name.to_string(),
+        index_name: index_name.map(str::to_string),
+        filter,
+        projection,
+        select,
+        limit: limit.map(|l| l.max(1) as usize),
+        exclusive_start_key,
+        consistent_read,
+        expressions,
+    })
+}
+
+fn check_select(select: Option<Select>, projection: bool, index: bool) -> Result<()> {
+    match select {
+        Some(Select::AllAttributes) if projection => {
+            Err(invalid("One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get ALL_ATTRIBUTES"))
+        }
+        Some(Select::Count) if projection => {
+            Err(invalid("One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get COUNT"))
+        }
+        Some(Select::AllProjectedAttributes) if projection => Err(invalid(
+            "One or more parameter values were invalid: Cannot specify the ProjectionExpression when choosing to get ALL_PROJECTED_ATTRIBUTES",
+        )),
+        Some(Select::SpecificAttributes) if !projection => Err(invalid(
+            "One or more parameter values were invalid: Select type SPECIFIC_ATTRIBUTES requires a ProjectionExpression",
+        )),
+        Some(Select::AllProjectedAttributes) if !index => Err(invalid(
+            "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is only supported with an IndexName",
+        )),
+        _ => Ok(()),
+    }
+}
+
+pub fn parse_query(request: &Value) -> Result<QueryRequest> {
+    let f = Fields::of_request(request)?;
+    let mut c = Constraints::new();
+    let key_condition = expression_text(&f, "KeyConditionExpression")?;
+    let scan_index_forward = f.bool("ScanIndexForward")?.unwrap_or(true);
+    let common = read_common(&f, &mut c)?;
+    c.finish()?;
+    reject_legacy(&f)?;
+    check_expression_maps(&f, &["ProjectionExpression", "FilterExpression", "KeyConditionExpression"])?;
+    let Some(key_condition_expression) = key_condition else {
+        return Err(invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+    };
+    check_select(common.select, common.projection.is_some(), common.index_name.is_some())?;
+    Ok(QueryRequest {
+        table_name: common.table_name,
+        index_name: common.index_name,
+        key_condition_expression,
+        filter_expression: common.filter,
+        projection_expression: common.projection,
+        expressions: common.expressions,
+        select: common.select,
+        scan_index_forward,
+        limit: common.limit,
+        exclusive_start_key: common.exclusive_start_key,
+        consistent_read: common.consistent_read,
+    })
+}
+
+pub fn parse_scan(request: &Value) -> Result<ScanRequest> {
+    let f = Fields::of_request(request)?;
+    let mut c = Constraints::new();
+    let segment = f.int("Segment")?;
+    let total = f.int("TotalSegments")?;
+    let common = read_common(&f, &mut c)?;
+    if let Some(s) = segment {
+        let shown = s.to_string();
+        c.check(s >= 0, Some(&shown), "segment", "Member must have value greater than or equal to 0");
+        c.check(s <= 999_999, Some(&shown), "segment", "Member must have value less than or equal to 999999");
+    }
+    if let Some(t) = total {
+        let shown = t.to_string();
+        c.check(t >= 1, Some(&shown), "totalSegments", "Member must have value greater than or equal to 1");
+        c.check(t <= 1_000_000, Some(&shown), "totalSegments", "Member must have value less than or equal to 1000000");
+    }
+    c.finish()?;
+    reject_legacy(&f)?;
+    check_expression_maps(&f, &["ProjectionExpression", "FilterExpression"])?;
+    let segment = match (segment, total) {
+        (None, None) => None,
+        (Some(_), None) => {
+            return Err(invalid(
+                "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+            ))
+        }
+        (Some(s), Some(t)) => {
+            if s >= t {
+                return Err(invalid(format!(
+                    "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+                )));
+            }
+            Some((s as u32, t as u32))
+        }
+    };
+    check_select(common.select, common.projection.is_some(), common.index_name.is_some())?;
+    Ok(ScanRequest {
+        table_name: common.table_name,
+        index_name: common.index_name,
+        filter_expression: common.filter,
+        projection_expression: common.projection,
+        expressions: common.expressions,
+        select: common.select,
+        limit: common.limit,
+        exclusive_start_key: common.exclusive_start_key,
+        segment,
+        consistent_read: common.consistent_read,
+    })
+}
+
+// ----- running -------------------------------------------------------------
+
+/// The top-level attribute names a condition reads.
+fn condition_attributes<'c>(c: &'c Condition, out: &mut Vec<&'c str>) {
+    fn operand<'c>(o: &'c Operand, out: &mut Vec<&'c str>) {
+        match o {
+            Operand::Path(p) => out.push(p.top_level()),
+            Operand::Size(inner) => operand(inner, out),
+            Operand::Value(_) => {}
+        }
+    }
+    match c {
+        Condition::Compare(_, a, b) | Condition::BeginsWith(a, b) | Condition::Contains(a, b) => {
+            operand(a, out);
+            operand(b, out);
+        }
+        Condition::Between { value, lower, upper } => {
+            operand(value, out);
+            operand(lower, out);
+            operand(upper, out);
+        }
+        Condition::In { value, list } => {
+            operand(value, out);
+            list.iter().for_each(|o| operand(o, out));
+        }
+        Condition::AttributeExists(p) | Condition::AttributeNotExists(p) | Condition::AttributeType(p, _) => {
+            out.push(p.top_level())
+        }
+        Condition::And(cs) | Condition::Or(cs) => cs.iter().for_each(|c| condition_attributes(c, out)),
+        Condition::Not(c) => condition_attributes(c, out),
+    }
+}
+
+fn reject_index(def: &TableDef, index_name: Option<&str>, consistent_read: bool) -> Result<()> {
+    let Some(name) = index_name else { return Ok(()) };
+    let Some((_, global)) = def.index(name) else {
+        return Err(invalid(format!("The table does not have the specified index: {name}")));
+    };
+    if global && consistent_read {
+        return Err(invalid("Consistent reads are not supported on global secondary indexes"));
+    }
+    Err(invalid(format!(
+        "Reading the secondary index {name} is not supported yet: KeystoneDB stores index definitions but does not maintain index entries"
+    )))
+}
+
+/// A finished page.
+struct Page {
+    items: Vec<Item>,
+    scanned: usize,
+    last_key: Option<Item>,
+}
+
+/// Read items from `range` until the limit, the page size or the end.
+fn read_page(
+    db: &Database,
+    def: &TableDef,
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+    reverse: bool,
+    limit: Option<usize>,
+    accept: impl Fn(&Item) -> bool,
+    prepared: &Prepared,
+) -> Result<Page> {
+    let tree = db.tree_read();
+    let mut page = Page { items: Vec::new(), scanned: 0, last_key: None };
+    let mut bytes = 0usize;
+    let lower_ref = lower.as_ref().map(Vec::as_slice);
+    let upper_ref = upper.as_ref().map(Vec::as_slice);
+    let mut last: Option<Item> = None;
+    let mut stopped_early = false;
+    for entry in tree.range(lower_ref, upper_ref, reverse) {
+        let (_, value) = entry?;
+        let item = values::decode_item(&value)?;
+        if !accept(&item) {
+            continue;
+        }
+        page.scanned += 1;
+        bytes += values::item_size(&item);
+        if prepared.filter.as_ref().is_none_or(|f| f.evaluate(&item)) {
+            page.items.push(item.clone());
+        }
+        last = Some(item);
+        if limit.is_some_and(|l| page.scanned >= l) || bytes >= PAGE_BYTES {
+            stopped_early = true;
+            break;
+        }
+    }
+    if stopped_early {
+        page.last_key = last.map(|item| key_attributes(&def.key_schema, &item));
+    }
+    Ok(page)
+}
+
+fn page_response(page: Page, select: Option<Select>, prepared: &Prepared) -> Value {
+    let mut out = json!({ "Count": page.items.len(), "ScannedCount": page.scanned });
+    if select != Some(Select::Count) {
+        let items: Vec<Value> = page
+            .items
+            .into_iter()
+            .map(|i| item_json(&super::prepared::project(prepared.projection.as_ref(), i)))
+            .collect();
+        out["Items"] = Value::Array(items);
+    }
+    if let Some(k) = page.last_key {
+        out["LastEvaluatedKey"] = item_json(&k);
+    }
+    out
+}
+
+/// Check an `ExclusiveStartKey` against the table's key schema.
+fn start_key(def: &TableDef, key: &Item) -> Result<Vec<u8>> {
+    check_key_shape(&def.key_schema, key).map_err(|e| invalid(format!("The provided starting key is invalid: {e}")))?;
+    Ok(encode_primary_key(def, key))
+}
+
+pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
+    let catalog = db.catalog_read();
+    let def = resolve_table(&catalog, &req.table_name)?;
+    let prepared = prepare(
+        &req.expressions,
+        Texts {
+            key_condition: Some((&req.key_condition_expression, &def.key_schema)),
+            filter: req.filter_expression.as_deref(),
+            projection: req.projection_expression.as_deref(),
+            ..Default::default()
+        },
+    )?;
+    reject_index(&def, req.index_name.as_deref(), req.consistent_read)?;
+    if let Some(filter) = &prepared.filter {
+        let mut names = Vec::new();
+        condition_attributes(filter, &mut names);
+        if let Some(k) = names.iter().find(|n| def.key_schema.is_key_attribute(n)) {
+            return Err(invalid(format!(
+                "Filter Expression can only contain non-primary key attributes: Primary key attribute: {k}"
+            )));
+        }
+    }
+    // `prepare` was given a key condition, so it parsed one.
+    let Some(kc) = prepared.key_condition.as_ref() else {
+        return Err(invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
+    };
+    let pk = values::encode_key_value(&kc.partition);
+    let prefix = keyspace::partition_prefix(def.id, keyspace::BASE_TABLE, &pk);
+    let partition_end = keyspace::prefix_end(&prefix);
+    let with = |v: &crate::model::value::AttributeValue| {
+        let mut k = prefix.clone();
+        k.extend_from_slice(&values::encode_key_value(v));
+        k
+    };
+    let end_bound = || match &partition_end {
+        Some(e) => Bound::Excluded(e.clone()),
+        None => Bound::Unbounded,
+    };
+    let (mut lower, mut upper) = match &kc.sort {
+        None => (Bound::Included(prefix.clone()), end_bound()),
+        Some(SortKeyCondition::Eq(v)) => (Bound::Included(with(v)), Bound::Included(with(v))),
+        Some(SortKeyCondition::Lt(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(with(v))),
+        Some(SortKeyCondition::Le(v)) => (Bound::Included(prefix.clone()), Bound::Included(with(v))),
+        Some(SortKeyCondition::Gt(v)) => (Bound::Excluded(with(v)), end_bound()),
+        Some(SortKeyCondition::Ge(v)) => (Bound::Included(with(v)), end_bound()),
+        Some(SortKeyCondition::Between(a, b)) => (Bound::Included(with(a)), Bound::Included(with(b))),
+        Some(SortKeyCondition::BeginsWith(v)) => {
+            let mut start = prefix.clone();
+            crate::model::key::encode_sort_key_prefix(v, &mut start)?;
+            let end = keyspace::prefix_end(&start).map(Bound::Excluded).unwrap_or_else(end_bound);
+            (Bound::Included(start), end)
+        }
+    };
+    if let Some(start) = &req.exclusive_start_key {
+        let key = start_key(&def, start)?;
+        if start.get(&def.key_schema.hash.name) != Some(&kc.partition) {
+            return Err(invalid("The provided starting key is outside query boundaries based on provided conditions"));
+        }
+        if let (Some(cond), Some(r)) = (&kc.sort, &def.key_schema.range) {
+            if !start.get(&r.name).is_some_and(|v| cond.matches(v)) {
+                return Err(invalid("The provided starting key does not match the range key predicate"));
+            }
+        }
+        if req.scan_index_forward {
+            lower = Bound::Excluded(key);
+        } else {
+            upper = Bound::Excluded(key);
+        }
+    }
+    let range_key = def.key_schema.range.clone();
+    let sort = kc.sort.clone();
+    let partition = kc.partition.clone();
+    let hash_name = def.key_schema.hash.name.clone();
+    let accept = move |item: &Item| {
+        item.get(&hash_name) == Some(&partition)
+            && match (&sort, &range_key) {
+                (Some(cond), Some(r)) => item.get(&r.name).is_some_and(|v| cond.matches(v)),
+                _ => true,
+            }
+    };
+    let page = read_page(db, &def, lower, upper, !req.scan_index_forward, req.limit, accept, &prepared)?;
+    Ok(page_response(page, req.select, &prepared))
+}
+
+pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
+    let catalog = db.catalog_read();
+    let def = resolve_table(&catalog, &req.table_name)?;
+    let prepared = prepare(
+        &req.expressions,
+        Texts {
+            filter: req.filter_expression.as_deref(),
+            projection: req.projection_expression.as_deref(),
+            ..Default::default()
+        },
+    )?;
+    reject_index(&def, req.index_name.as_deref(), req.consistent_read)?;
+    let (start, end) = match req.segment {
+        Some((s, t)) => keyspace::segment_range(def.id, keyspace::BASE_TABLE, s, t),
+        None => keyspace::index_range(def.id, keyspace::BASE_TABLE),
+    };
+    let mut lower = Bound::Included(start);
+    if let Some(k) = &req.exclusive_start_key {
+        let key = start_key(&def, k)?;
+        if let Some((s, t)) = req.segment {
+            let hash = u32::from_be_bytes([key[5], key[6], key[7], key[8]]);
+            if keyspace::segment_of_hash(hash, t) != s {
+                return Err(invalid(format!(
+                    "The provided Exclusive start key does not map to the provided Segment and TotalSegments values. Segment: {s}, TotalSegments: {t}"
+                )));
+            }
+        }
+        lower = Bound::Excluded(key);
+    }
+    let page = read_page(db, &def, lower, Bound::Excluded(end), false, req.limit, |_| true, &prepared)?;
+    Ok(page_response(page, req.select, &prepared))
+}
+
+pub fn handle_query(db: &Database, request: &Value) -> Result<Value> {
+    query(db, &parse_query(request)?)
+}
+
+pub fn handle_scan(db: &Database, request: &Value) -> Result<Value> {
+    scan(db, &parse_scan(request)?)
+}

@@ -1,0 +1,103 @@
+//! The item API's door to the data model's codecs: DynamoDB JSON values in
+//! and out ([`crate::model::json`]), key encoding ([`crate::model::key`]),
+//! and how an item is stored as a tree value.
+//!
+//! Stored item values are, for now, the item's DynamoDB JSON text; the binary
+//! item codec replaces this in one place (here) without touching the
+//! operations. Item size follows DynamoDB's rules: attribute names count
+//! their UTF-8 bytes, strings their UTF-8 bytes, binary its bytes, numbers
+//! about one byte per two significant digits plus one, booleans and null one
+//! byte, and each list or map three bytes plus one per element.
+
+use crate::error::{Result, StorageError};
+use crate::model::json::{attribute_value_from_json, item_from_json, item_to_json};
+use crate::model::request::Values;
+use crate::model::value::{AttributeValue, Item};
+use serde_json::{Map, Value};
+
+/// DynamoDB's item size limit: 400 KB.
+pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+
+/// An item as DynamoDB JSON.
+pub fn item_json(item: &Item) -> Value {
+    item_to_json(item)
+}
+
+/// An `Item`/`Key`-like map of DynamoDB JSON attribute values.
+pub fn item_from_map(map: &Map<String, Value>) -> Result<Item> {
+    let mut item = Item::new();
+    for (k, v) in map {
+        item.insert(k.clone(), attribute_value_from_json(v)?);
+    }
+    Ok(item)
+}
+
+/// `ExpressionAttributeValues`, each value checked, errors naming the key as
+/// DynamoDB does.
+pub fn values_from_json(map: &Map<String, Value>) -> Result<Values> {
+    let mut out = Values::new();
+    for (k, v) in map {
+        let value = attribute_value_from_json(v).map_err(|e| match e {
+            crate::error::Error::Validation(m) => crate::error::Error::Validation(format!(
+                "ExpressionAttributeValues contains invalid value: {m} for key {k}"
+            )),
+            other => other,
+        })?;
+        out.insert(k.clone(), value);
+    }
+    Ok(out)
+}
+
+/// Re-exported for callers that hold a whole JSON object.
+pub fn item_from_value(value: &Value) -> Result<Item> {
+    item_from_json(value)
+}
+
+/// The order-preserving, self-delimiting encoding of one key value.
+pub fn encode_key_value(value: &AttributeValue) -> Vec<u8> {
+    let mut out = Vec::with_capacity(16);
+    // Key values were checked to be S, N or B against the schema first;
+    // other types cannot reach here, and would encode as nothing.
+    let _ = crate::model::key::encode_key_value(value, &mut out);
+    out
+}
+
+/// An item as a tree value.
+pub fn encode_item(item: &Item) -> Result<Vec<u8>> {
+    Ok(item_to_json(item).to_string().into_bytes())
+}
+
+/// A tree value back as an item.
+pub fn decode_item(bytes: &[u8]) -> Result<Item> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| StorageError::corrupted(format!("stored item: {e}"), 0))?;
+    item_from_json(&value).map_err(|e| StorageError::corrupted(format!("stored item: {e}"), 0).into())
+}
+
+/// The DynamoDB size of a stored item value.
+pub fn stored_item_size(bytes: &[u8]) -> Result<usize> {
+    Ok(item_size(&decode_item(bytes)?))
+}
+
+/// DynamoDB's size of an item.
+pub fn item_size(item: &Item) -> usize {
+    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
+}
+
+fn number_size(n: &crate::model::number::Number) -> usize {
+    let digits = n.significant_digits() as usize;
+    digits.div_ceil(2) + 1
+}
+
+fn value_size(v: &AttributeValue) -> usize {
+    match v {
+        AttributeValue::S(s) => s.len(),
+        AttributeValue::N(n) => number_size(n),
+        AttributeValue::B(b) => b.len(),
+        AttributeValue::Bool(_) | AttributeValue::Null => 1,
+        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+        AttributeValue::Ns(v) => v.iter().map(number_size).sum(),
+        AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
+        AttributeValue::L(v) => 3 + v.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
+        AttributeValue::M(m) => 3 + m.iter().map(|(k, e)| 1 + k.len() + value_size(e)).sum::<usize>(),
+    }
+}
