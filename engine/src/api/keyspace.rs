@@ -133,7 +133,7 @@ mod tests {
     fn segment_ranges_are_contiguous() {
         let total = 5;
         let (first, _) = segment_range(3, 0, 0, total);
-        assert_eq!(first, index_prefix(3, 0).to_vec());
+        assert_eq!(first, [&index_prefix(3, 0)[..], &[0, 0, 0, 0]].concat());
         for s in 0..total - 1 {
             assert_eq!(segment_range(3, 0, s, total).1, segment_range(3, 0, s + 1, total).0);
         }
