@@ -2,21 +2,18 @@
 //! and out ([`crate::model::json`]), key encoding ([`crate::model::key`]),
 //! and how an item is stored as a tree value.
 //!
-//! Stored item values are, for now, the item's DynamoDB JSON text; the binary
-//! item codec replaces this in one place (here) without touching the
-//! operations. Item size follows DynamoDB's rules: attribute names count
-//! their UTF-8 bytes, strings their UTF-8 bytes, binary its bytes, numbers
-//! about one byte per two significant digits plus one, booleans and null one
-//! byte, and each list or map three bytes plus one per element.
+//! Stored item values use the versioned binary item codec of
+//! [`crate::model::item`]; item sizes follow DynamoDB's rules as that module
+//! measures them.
 
-use crate::error::{Result, StorageError};
+use crate::error::Result;
 use crate::model::json::{attribute_value_from_json, item_from_json, item_to_json};
 use crate::model::request::Values;
 use crate::model::value::{AttributeValue, Item};
 use serde_json::{Map, Value};
 
 /// DynamoDB's item size limit: 400 KB.
-pub const MAX_ITEM_BYTES: usize = 400 * 1024;
+pub const MAX_ITEM_BYTES: usize = crate::model::limits::MAX_ITEM_SIZE;
 
 /// An item as DynamoDB JSON.
 pub fn item_json(item: &Item) -> Value {
@@ -62,15 +59,14 @@ pub fn encode_key_value(value: &AttributeValue) -> Vec<u8> {
     out
 }
 
-/// An item as a tree value.
+/// An item as a tree value (the versioned binary codec of [`crate::model::item`]).
 pub fn encode_item(item: &Item) -> Result<Vec<u8>> {
-    Ok(item_to_json(item).to_string().into_bytes())
+    Ok(crate::model::item::encode_item(item))
 }
 
 /// A tree value back as an item.
 pub fn decode_item(bytes: &[u8]) -> Result<Item> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| StorageError::corrupted(format!("stored item: {e}"), 0))?;
-    item_from_json(&value).map_err(|e| StorageError::corrupted(format!("stored item: {e}"), 0).into())
+    Ok(crate::model::item::decode_item(bytes)?)
 }
 
 /// The DynamoDB size of a stored item value.
@@ -80,24 +76,5 @@ pub fn stored_item_size(bytes: &[u8]) -> Result<usize> {
 
 /// DynamoDB's size of an item.
 pub fn item_size(item: &Item) -> usize {
-    item.iter().map(|(k, v)| k.len() + value_size(v)).sum()
-}
-
-fn number_size(n: &crate::model::number::Number) -> usize {
-    let digits = n.significant_digits() as usize;
-    digits.div_ceil(2) + 1
-}
-
-fn value_size(v: &AttributeValue) -> usize {
-    match v {
-        AttributeValue::S(s) => s.len(),
-        AttributeValue::N(n) => number_size(n),
-        AttributeValue::B(b) => b.len(),
-        AttributeValue::Bool(_) | AttributeValue::Null => 1,
-        AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
-        AttributeValue::Ns(v) => v.iter().map(number_size).sum(),
-        AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
-        AttributeValue::L(v) => 3 + v.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
-        AttributeValue::M(m) => 3 + m.iter().map(|(k, e)| 1 + k.len() + value_size(e)).sum::<usize>(),
-    }
+    crate::model::item::item_size(item)
 }
