@@ -80,14 +80,15 @@ fn catalog_survives_reopen() {
     {
         let db = Database::open_file(Box::new(file.clone()), DatabaseConfig::default()).unwrap();
         db.execute("CreateTable", &users_table()).unwrap();
+        db.close().unwrap();
     }
     let db = Database::open_file(Box::new(file), DatabaseConfig::default()).unwrap();
-    let d = db.execute("DescribeTable", &json!({"TableName": "Users"}));
-    // The placeholder tree keeps nothing across a reopen; once the storage
-    // engine persists, the table must be there.
-    if let Ok(d) = d {
-        assert_eq!(d["Table"]["KeySchema"][0]["AttributeName"], "pk");
-    }
+    let d = db.execute("DescribeTable", &json!({"TableName": "Users"})).unwrap();
+    assert_eq!(d["Table"]["KeySchema"][0]["AttributeName"], "pk");
+    // Ids are not reused after a reopen.
+    let mut other = users_table();
+    other["TableName"] = json!("Other");
+    db.execute("CreateTable", &other).unwrap();
 }
 
 #[test]

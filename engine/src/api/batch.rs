@@ -258,15 +258,13 @@ pub fn batch_write(db: &Database, req: &BatchWriteItemRequest) -> Result<Value> 
             plans.push(plan);
         }
     }
-    let mut tree = db.tree_write();
+    let tree = db.tree_write();
     let mut batch = WriteBatch::new();
     for plan in plans {
         let effect = evaluate(&tree, plan)?;
         stage_write(&mut batch, &effect)?;
     }
-    if !batch.is_empty() {
-        tree.write(batch)?;
-    }
+    super::write::commit(tree, batch)?;
     Ok(json!({ "UnprocessedItems": {} }))
 }
 

@@ -136,13 +136,11 @@ pub fn parse_update_item(request: &Value) -> Result<UpdateItemRequest> {
 fn commit_single(db: &Database, plan: impl FnOnce(&crate::model::schema::Catalog) -> Result<PlannedWrite>) -> Result<Effect> {
     let catalog = db.catalog_read();
     let plan = plan(&catalog)?;
-    let mut tree = db.tree_write();
+    let tree = db.tree_write();
     let effect = evaluate(&tree, plan)?;
     let mut batch = WriteBatch::new();
     stage_write(&mut batch, &effect)?;
-    if !batch.is_empty() {
-        tree.write(batch)?;
-    }
+    super::write::commit(tree, batch)?;
     Ok(effect)
 }
 

@@ -146,7 +146,7 @@ pub fn transact_write(db: &Database, req: &TransactWriteItemsRequest, raw: Optio
         }
         plans.push(plan);
     }
-    let mut tree = db.tree_write();
+    let tree = db.tree_write();
     // Idempotency: checked under the write lock so two retries cannot both run.
     let now = super::now_seconds();
     if let (Some(token), Some(raw)) = (&req.client_request_token, raw) {
@@ -199,13 +199,18 @@ pub fn transact_write(db: &Database, req: &TransactWriteItemsRequest, raw: Optio
     for effect in &effects {
         stage_write(&mut batch, effect)?;
     }
-    if !batch.is_empty() {
-        tree.write(batch)?;
-    }
     let response = json!({});
     if let (Some(token), Some(raw)) = (&req.client_request_token, raw) {
         let mut state = db.api_state.lock().unwrap_or_else(|e| e.into_inner());
         state.tokens.entries.insert(token.clone(), (now, raw.clone(), response.clone()));
+    }
+    // The token is recorded before the lock is released (so a concurrent
+    // retry cannot run the transaction twice) and forgotten if the commit fails.
+    if let Err(e) = super::write::commit(tree, batch) {
+        if let Some(token) = &req.client_request_token {
+            db.api_state.lock().unwrap_or_else(|e| e.into_inner()).tokens.entries.remove(token);
+        }
+        return Err(e);
     }
     Ok(response)
 }

@@ -240,3 +240,16 @@ pub fn stage_write(batch: &mut WriteBatch, effect: &Effect) -> Result<()> {
     }
     Ok(())
 }
+
+/// Commit a request's batch: append under the tree's write lock, then
+/// release the lock before waiting for the sync the durability mode asks
+/// for, so concurrent writers share one sync (group commit).
+pub fn commit(mut tree: std::sync::RwLockWriteGuard<'_, Tree>, batch: WriteBatch) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let pending = tree.commit(batch)?;
+    drop(tree);
+    pending.wait()?;
+    Ok(())
+}
