@@ -1,11 +1,87 @@
 //! `kstone`: the KeystoneDB command line, built natively and for wasm32-wasip1.
+//!
+//! A thin shell around the engine's one door, `Database::execute`: parse the
+//! arguments ([`cli`]), open the file ([`session`]), build DynamoDB requests,
+//! print the answers ([`output`], [`plain`]). Under WASI it runs with a
+//! preopened directory: `wasmtime run --dir . kstone.wasm -- get db.keystone k`.
+//!
+//! Every failure is one line on stderr, `error: ...`, and a non-zero exit
+//! code (1 for errors, 2 for bad usage); nothing panics on bad input, and a
+//! command that fails before writing leaves the database as it was.
+
+mod cli;
+mod commands;
+mod output;
+mod plain;
+mod progress;
+mod session;
 
 use clap::Parser;
+use cli::{Cli, Command};
+use commands::items::Target;
+use session::{CliError, CliResult, Mode, Session};
+use std::io::Write;
+use std::process::ExitCode;
 
-#[derive(Parser)]
-#[command(name = "kstone", version, about = "KeystoneDB: a single-file, DynamoDB-compatible database")]
-struct Cli {}
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            let _ = std::io::stdout().flush();
+            eprintln!("error: {}", session::one_line(&err.message));
+            ExitCode::from(err.code)
+        }
+    }
+}
 
-fn main() {
-    let _cli = Cli::parse();
+fn run(cli: Cli) -> CliResult<ExitCode> {
+    let mode = if matches!(cli.command, Command::Create { .. }) { Mode::CreateNew } else { Mode::Existing };
+    let session = Session::open(cli.command.db_path(), mode, cli.passphrase_env.as_deref())?;
+    let target = Target::new(cli.table.as_deref());
+    let text = match &cli.command {
+        Command::Create { .. } => commands::items::create(&session)?,
+        Command::Put { key, item, sk, .. } => commands::items::put(&session, &target, key, sk.as_deref(), item)?,
+        Command::Get { key, sk, .. } => commands::items::get(&session, &target, key, sk.as_deref())?,
+        Command::Delete { key, sk, .. } => commands::items::delete(&session, &target, key, sk.as_deref())?,
+        Command::Query { statement, output, limit, .. } => {
+            commands::query::query(&session, statement, output.unwrap_or_else(output::default_format), *limit)?;
+            String::new()
+        }
+        Command::Shell { output, .. } => {
+            commands::query::shell(&session, output.unwrap_or_else(output::default_format))?;
+            String::new()
+        }
+        Command::Request { operation, input, .. } => {
+            let request = commands::request::read_request(input.as_deref())?;
+            let outcome = commands::request::request(&session, operation, &request);
+            print_out(&outcome.stdout)?;
+            return Ok(if outcome.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
+        }
+        Command::Tables { .. } => commands::tables::list(&session)?,
+        Command::Describe { table_name, .. } => commands::tables::describe(&session, table_name)?,
+        Command::CreateTable { table_name, pk, sk, .. } => {
+            commands::tables::create(&session, table_name, pk, sk.as_deref())?
+        }
+        Command::Import { table_name, file, .. } => commands::transfer::import(&session, table_name, file)?,
+        Command::Export { table_name, file, .. } => {
+            let summary = commands::transfer::export(&session, table_name, file.as_deref())?;
+            if file.is_none() {
+                // stdout carries the items; keep the summary out of it.
+                eprint!("{summary}");
+                String::new()
+            } else {
+                summary
+            }
+        }
+    };
+    print_out(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_out(text: &str) -> CliResult<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| CliError::new(format!("cannot write output: {}", session::io_message(&e))))
 }

@@ -1,0 +1,86 @@
+//! `kstone request DB Operation`: the engine's door on the command line.
+//!
+//! The request is DynamoDB JSON exactly as an AWS SDK would send it; the
+//! response is printed as one line of JSON. Errors the operation raises are
+//! printed on stdout in DynamoDB's error shape, `{"__type": "...#Name",
+//! "message": "..."}` (plus `CancellationReasons` for cancelled transactions),
+//! and the exit code is 1, so a script can always parse stdout. Problems
+//! before the request reaches the engine (no such file, locked database) are
+//! ordinary `error:` lines on stderr.
+
+use crate::session::{io_message, one_line, CliError, CliResult, Session};
+use kstone_engine::Error;
+use serde_json::{json, Map, Value};
+use std::path::Path;
+
+/// The outcome: the line for stdout and whether the operation succeeded.
+pub struct Outcome {
+    pub stdout: String,
+    pub ok: bool,
+}
+
+pub fn read_request(input: Option<&Path>) -> CliResult<String> {
+    match input {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| CliError::new(format!("{}: {}", path.display(), io_message(&e)))),
+        None => crate::commands::items::read_stdin(),
+    }
+}
+
+pub fn request(session: &Session, operation: &str, text: &str) -> Outcome {
+    let result = serde_json::from_str::<Value>(text)
+        .map_err(|e| Error::Serialization(format!("The request is not valid JSON: {e}")))
+        .and_then(|request| session.call(operation, request));
+    match result {
+        Ok(response) => Outcome { stdout: format!("{response}\n"), ok: true },
+        Err(err) => Outcome { stdout: format!("{}\n", error_body(&err)), ok: false },
+    }
+}
+
+/// DynamoDB's JSON error body for `err`.
+pub fn error_body(err: &Error) -> Value {
+    let mut body = Map::new();
+    body.insert("__type".into(), json!(err.wire_type()));
+    body.insert("message".into(), json!(one_line(&err.to_string())));
+    if let Error::TransactionCanceled { reasons, .. } = err {
+        let reasons: Vec<Value> = reasons
+            .iter()
+            .map(|r| {
+                let mut reason = Map::new();
+                reason.insert("Code".into(), json!(r.code.as_deref().unwrap_or("None")));
+                if let Some(message) = &r.message {
+                    reason.insert("Message".into(), json!(message));
+                }
+                Value::Object(reason)
+            })
+            .collect();
+        body.insert("CancellationReasons".into(), Value::Array(reasons));
+    }
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kstone_engine::error::CancellationReason;
+
+    #[test]
+    fn error_bodies_have_dynamodb_shape() {
+        let body = error_body(&Error::ResourceNotFound("Requested resource not found".into()));
+        assert_eq!(
+            body.to_string(),
+            r#"{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"Requested resource not found"}"#
+        );
+        let cancelled = Error::TransactionCanceled {
+            message: "Transaction cancelled".into(),
+            reasons: vec![
+                CancellationReason { code: None, message: None, item: None },
+                CancellationReason { code: Some("ConditionalCheckFailed".into()), message: Some("The conditional request failed".into()), item: None },
+            ],
+        };
+        assert_eq!(
+            error_body(&cancelled)["CancellationReasons"],
+            json!([{"Code": "None"}, {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}])
+        );
+    }
+}
