@@ -3,12 +3,14 @@
 //! The request is DynamoDB JSON exactly as an AWS SDK would send it; the
 //! response is printed as one line of JSON. Errors the operation raises are
 //! printed on stdout in DynamoDB's error shape, `{"__type": "...#Name",
-//! "message": "..."}` (plus `CancellationReasons` for cancelled transactions),
+//! "message": "..."}` (plus `Item` when a failed condition returns the item,
+//! and `CancellationReasons` for cancelled transactions),
 //! and the exit code is 1, so a script can always parse stdout. Problems
 //! before the request reaches the engine (no such file, locked database) are
 //! ordinary `error:` lines on stderr.
 
 use crate::session::{io_message, one_line, CliError, CliResult, Session};
+use kstone_engine::model::json::item_to_json;
 use kstone_engine::Error;
 use serde_json::{json, Map, Value};
 use std::path::Path;
@@ -42,6 +44,9 @@ pub fn error_body(err: &Error) -> Value {
     let mut body = Map::new();
     body.insert("__type".into(), json!(err.wire_type()));
     body.insert("message".into(), json!(one_line(&err.to_string())));
+    if let Error::ConditionalCheckFailed { item: Some(item), .. } = err {
+        body.insert("Item".into(), item_to_json(item));
+    }
     if let Error::TransactionCanceled { reasons, .. } = err {
         let reasons: Vec<Value> = reasons
             .iter()
@@ -50,6 +55,9 @@ pub fn error_body(err: &Error) -> Value {
                 reason.insert("Code".into(), json!(r.code.as_deref().unwrap_or("None")));
                 if let Some(message) = &r.message {
                     reason.insert("Message".into(), json!(message));
+                }
+                if let Some(item) = &r.item {
+                    reason.insert("Item".into(), item_to_json(item));
                 }
                 Value::Object(reason)
             })
