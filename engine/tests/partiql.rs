@@ -97,10 +97,10 @@ fn all_ages(db: &Database) -> Vec<i64> {
 fn a_partition_key_equality_runs_as_a_query_not_a_scan() {
     let db = db_with_tables();
     seed_orders(&db);
-    // With Limit 1, a Scan would stop after one evaluated item and hand back a
-    // NextToken; a Query of bob's partition with n = 3 evaluates one item and
-    // is finished.
-    let r = run_with(&db, json!({"Statement": "SELECT * FROM \"Orders\" WHERE customer = 'bob' AND n = 3", "Limit": 1})).unwrap();
+    // With Limit 2, a Scan would stop after two evaluated items and hand back
+    // a NextToken; a Query of bob's partition with n = 3 evaluates the one
+    // item the key condition selects and is finished.
+    let r = run_with(&db, json!({"Statement": "SELECT * FROM \"Orders\" WHERE customer = 'bob' AND n = 3", "Limit": 2})).unwrap();
     assert_eq!(names(&r, "customer"), ["bob"]);
     assert!(r.get("NextToken").is_none(), "{r}");
     // IN on the partition key is a Query per value, in the order given.
@@ -246,13 +246,14 @@ fn batch_execute_reports_each_statement() {
 fn execute_transaction_is_all_or_nothing() {
     let db = db_with_tables();
     run(&db, "INSERT INTO users VALUE {'pk': 'a', 'n': 1}");
+    run(&db, "INSERT INTO users VALUE {'pk': 'dup'}");
     let err = db
         .execute(
             "ExecuteTransaction",
             &json!({"TransactStatements": [
                 {"Statement": "INSERT INTO users VALUE {'pk': 'new'}"},
                 {"Statement": "UPDATE users SET n = 2 WHERE pk = 'a'"},
-                {"Statement": "INSERT INTO users VALUE {'pk': 'a'}"}
+                {"Statement": "INSERT INTO users VALUE {'pk': 'dup'}"}
             ]}),
         )
         .unwrap_err();

@@ -335,13 +335,72 @@ fn run_sorted_select(
     let result: Vec<Json> = all.into_iter().skip(skip).take(take).collect();
     let from = cursor.position.min(result.len());
     let page_len = limit.map(|l| l as usize).unwrap_or(usize::MAX).min(result.len() - from);
-    let page: Vec<Json> = result[from..from + page_len].to_vec();
+    let page: Vec<Json> = result[from..from + page_len]
+        .iter()
+        .map(|item| match &plan.projection_after_sort {
+            Some(paths) => project(item, paths),
+            None => item.clone(),
+        })
+        .collect();
     let mut out = json!({ "Items": page });
     if from + page_len < result.len() {
         let next = Cursor { position: from + page_len, ..cursor };
         out["NextToken"] = json!(encode_token(&next, fingerprint));
     }
     Ok(out)
+}
+
+/// Keep only `paths` of a DynamoDB-JSON item, nested structure included (a
+/// list element keeps its place among the selected elements of its list, as
+/// ProjectionExpression does).
+fn project(item: &Json, paths: &[crate::partiql::ast::Path]) -> Json {
+    fn copy(src: &Json, steps: &[PathStep], dst: &mut Json) {
+        let Some((first, rest)) = steps.split_first() else { return };
+        match first {
+            PathStep::Name(n) => {
+                let (Some(v), Some(out)) = (src.get(n), dst.as_object_mut()) else { return };
+                if rest.is_empty() {
+                    out.insert(n.clone(), v.clone());
+                    return;
+                }
+                let kind = if matches!(rest[0], PathStep::Name(_)) { "M" } else { "L" };
+                let Some(inner) = v.get(kind) else { return };
+                let slot = out.entry(n.clone()).or_insert_with(|| {
+                    if kind == "M" { json!({ "M": {} }) } else { json!({ "L": [] }) }
+                });
+                let container = &mut slot[kind];
+                if kind == "M" {
+                    copy(inner, rest, container);
+                } else {
+                    copy_list(inner, rest, container);
+                }
+            }
+            PathStep::Index(_) => {}
+        }
+    }
+    fn copy_list(src: &Json, steps: &[PathStep], dst: &mut Json) {
+        let Some((PathStep::Index(ix), rest)) = steps.split_first() else { return };
+        let (Some(v), Some(out)) = (src.get(*ix as usize), dst.as_array_mut()) else { return };
+        if rest.is_empty() {
+            out.push(v.clone());
+            return;
+        }
+        let kind = if matches!(rest[0], PathStep::Name(_)) { "M" } else { "L" };
+        if let Some(inner) = v.get(kind) {
+            let mut slot = if kind == "M" { json!({}) } else { json!([]) };
+            if kind == "M" {
+                copy(inner, rest, &mut slot);
+            } else {
+                copy_list(inner, rest, &mut slot);
+            }
+            out.push(json!({ kind: slot }));
+        }
+    }
+    let mut out = json!({});
+    for p in paths {
+        copy(item, &p.0, &mut out);
+    }
+    out
 }
 
 fn lookup<'a>(item: &'a Json, key: &OrderKey) -> Option<&'a Json> {

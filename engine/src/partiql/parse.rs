@@ -34,7 +34,7 @@ pub fn parse_statement(text: &str) -> Result<Statement, Error> {
     // The grammar's `statement` rule always yields exactly one pair.
     let statement = pairs.next().expect("statement pair");
     let mut b = Builder { params: 0 };
-    let inner = statement.into_inner().next().expect("statement body");
+    let inner = statement.kids().next().expect("statement body");
     b.statement(inner)
 }
 
@@ -182,7 +182,7 @@ impl Builder {
         Ok(match p.as_rule() {
             Rule::select => Statement::Select(self.select(p)?),
             Rule::insert => {
-                let mut it = p.into_inner();
+                let mut it = p.kids();
                 let into = self.table_ref(it.next().expect("table"));
                 let v = it.next().expect("item");
                 let item = match v.as_rule() {
@@ -196,7 +196,7 @@ impl Builder {
                 let mut actions = Vec::new();
                 let mut filter = None;
                 let mut returning = None;
-                for part in p.into_inner() {
+                for part in p.kids() {
                     match part.as_rule() {
                         Rule::table_ref => table = Some(self.table_ref(part)),
                         Rule::update_clause => self.update_clause(part, &mut actions)?,
@@ -213,13 +213,13 @@ impl Builder {
                 })
             }
             Rule::delete => {
-                let mut it = p.into_inner();
+                let mut it = p.kids();
                 let from = self.table_ref(it.next().expect("table"));
                 let filter = self.where_clause(it.next().expect("where"))?;
                 let returning = it.next().map(returning_of);
                 Statement::Delete(Delete { from, filter, returning })
             }
-            Rule::exists_call => Statement::Exists(self.select(p.into_inner().next().expect("select"))?),
+            Rule::exists_call => Statement::Exists(self.select(p.kids().next().expect("select"))?),
             other => unreachable!("statement body cannot be {other:?}"),
         })
     }
@@ -233,13 +233,13 @@ impl Builder {
             limit: None,
             offset: None,
         };
-        for part in p.into_inner() {
+        for part in p.kids() {
             match part.as_rule() {
                 Rule::projection => {
                     let mut paths = Vec::new();
-                    for item in part.into_inner() {
+                    for item in part.kids() {
                         if item.as_rule() == Rule::projected {
-                            paths.push(self.path(item.into_inner().next().expect("path"))?);
+                            paths.push(self.path(item.kids().next().expect("path"))?);
                         }
                     }
                     s.projection = if paths.is_empty() { None } else { Some(paths) };
@@ -247,15 +247,15 @@ impl Builder {
                 Rule::table_ref => s.from = self.table_ref(part),
                 Rule::where_clause => s.filter = Some(self.where_clause(part)?),
                 Rule::order_by => {
-                    for key in part.into_inner() {
-                        let mut it = key.into_inner();
+                    for key in part.kids() {
+                        let mut it = key.kids();
                         let path = self.path(it.next().expect("order path"))?;
                         let descending = it.next().is_some_and(|d| d.as_str().eq_ignore_ascii_case("desc"));
                         s.order_by.push(OrderKey { path, descending });
                     }
                 }
-                Rule::limit_clause => s.limit = Some(integer(part.into_inner().next().expect("n"))?),
-                Rule::offset_clause => s.offset = Some(integer(part.into_inner().next().expect("n"))?),
+                Rule::limit_clause => s.limit = Some(integer(part.kids().next().expect("n"))?),
+                Rule::offset_clause => s.offset = Some(integer(part.kids().next().expect("n"))?),
                 _ => {}
             }
         }
@@ -263,25 +263,25 @@ impl Builder {
     }
 
     fn table_ref(&mut self, p: Pair<Rule>) -> TableRef {
-        let mut it = p.into_inner();
+        let mut it = p.kids();
         let table = identifier(it.next().expect("table name"));
         let index = it.next().map(identifier);
         TableRef { table, index }
     }
 
     fn update_clause(&mut self, p: Pair<Rule>, actions: &mut Vec<UpdateAction>) -> R<()> {
-        let clause = p.into_inner().next().expect("clause");
+        let clause = p.kids().next().expect("clause");
         match clause.as_rule() {
             Rule::set_clause => {
-                for a in clause.into_inner() {
-                    let mut it = a.into_inner();
+                for a in clause.kids() {
+                    let mut it = a.kids();
                     let path = self.path(it.next().expect("path"))?;
                     let value = self.set_value(it.next().expect("value"))?;
                     actions.push(UpdateAction::Set(path, value));
                 }
             }
             Rule::remove_clause => {
-                for path in clause.into_inner() {
+                for path in clause.kids() {
                     actions.push(UpdateAction::Remove(self.path(path)?));
                 }
             }
@@ -291,7 +291,7 @@ impl Builder {
     }
 
     fn set_value(&mut self, p: Pair<Rule>) -> R<SetValue> {
-        let mut it = p.into_inner();
+        let mut it = p.kids();
         let first = self.set_term(it.next().expect("term"))?;
         let mut rest = Vec::new();
         while let Some(op) = it.next() {
@@ -302,17 +302,17 @@ impl Builder {
     }
 
     fn set_term(&mut self, p: Pair<Rule>) -> R<Operand> {
-        let inner = p.into_inner().next().expect("term");
+        let inner = p.kids().next().expect("term");
         self.operand_inner(inner)
     }
 
     fn where_clause(&mut self, p: Pair<Rule>) -> R<Expr> {
-        self.expr(p.into_inner().next().expect("expr"))
+        self.expr(p.kids().next().expect("expr"))
     }
 
     fn expr(&mut self, p: Pair<Rule>) -> R<Expr> {
         let mut terms = Vec::new();
-        for part in p.into_inner() {
+        for part in p.kids() {
             if part.as_rule() == Rule::and_expr {
                 terms.push(self.and_expr(part)?);
             }
@@ -322,7 +322,7 @@ impl Builder {
 
     fn and_expr(&mut self, p: Pair<Rule>) -> R<Expr> {
         let mut terms = Vec::new();
-        for part in p.into_inner() {
+        for part in p.kids() {
             if part.as_rule() == Rule::not_expr {
                 terms.push(self.not_expr(part)?);
             }
@@ -331,7 +331,7 @@ impl Builder {
     }
 
     fn not_expr(&mut self, p: Pair<Rule>) -> R<Expr> {
-        let mut it = p.into_inner();
+        let mut it = p.kids();
         let first = it.next().expect("not_expr body");
         match first.as_rule() {
             Rule::not_op => Ok(Expr::Not(Box::new(self.not_expr(it.next().expect("negated"))?))),
@@ -340,12 +340,12 @@ impl Builder {
     }
 
     fn predicate(&mut self, p: Pair<Rule>) -> R<Expr> {
-        let mut it = p.into_inner();
+        let mut it = p.kids();
         let first = it.next().expect("predicate body");
         match first.as_rule() {
             Rule::expr => self.expr(first),
             Rule::exists_call => {
-                let select = self.select(first.into_inner().next().expect("select"))?;
+                let select = self.select(first.kids().next().expect("select"))?;
                 Ok(Expr::Exists(Box::new(select)))
             }
             Rule::operand => {
@@ -360,9 +360,9 @@ impl Builder {
     }
 
     fn predicate_tail(&mut self, left: Operand, p: Pair<Rule>) -> R<Expr> {
-        let tail = p.into_inner().next().expect("tail");
+        let tail = p.kids().next().expect("tail");
         let rule = tail.as_rule();
-        let mut it = tail.into_inner().peekable();
+        let mut it = tail.kids().peekable();
         let negated = it.peek().is_some_and(|n| n.as_rule() == Rule::not_op);
         if negated {
             it.next();
@@ -416,13 +416,13 @@ impl Builder {
     }
 
     fn operand(&mut self, p: Pair<Rule>) -> R<Operand> {
-        self.operand_inner(p.into_inner().next().expect("operand body"))
+        self.operand_inner(p.kids().next().expect("operand body"))
     }
 
     fn operand_inner(&mut self, p: Pair<Rule>) -> R<Operand> {
         match p.as_rule() {
             Rule::function_call => {
-                let mut it = p.into_inner();
+                let mut it = p.kids();
                 let name = it.next().expect("name").as_str().to_ascii_lowercase();
                 let args = it.map(|a| self.operand(a)).collect::<R<Vec<_>>>()?;
                 Ok(Operand::Call { name, args })
@@ -435,11 +435,11 @@ impl Builder {
 
     fn path(&mut self, p: Pair<Rule>) -> R<Path> {
         let mut steps = Vec::new();
-        for part in p.into_inner() {
+        for part in p.kids() {
             match part.as_rule() {
                 Rule::identifier => steps.push(PathStep::Name(identifier(part))),
                 Rule::path_step => {
-                    let step = part.into_inner().next().expect("step");
+                    let step = part.kids().next().expect("step");
                     match step.as_rule() {
                         Rule::identifier => steps.push(PathStep::Name(identifier(step))),
                         Rule::integer => {
@@ -469,7 +469,7 @@ impl Builder {
     }
 
     fn value(&mut self, p: Pair<Rule>) -> R<Value> {
-        let inner = p.into_inner().next().expect("value body");
+        let inner = p.kids().next().expect("value body");
         Ok(match inner.as_rule() {
             Rule::parameter => self.parameter(),
             Rule::string => Value::Scalar(json!({ "S": unquote_string(inner.as_str()) })),
@@ -483,17 +483,17 @@ impl Builder {
             Rule::missing => Value::Missing,
             Rule::map_literal => self.map_literal(inner)?,
             Rule::list_literal => {
-                Value::List(inner.into_inner().map(|v| self.value(v)).collect::<R<Vec<_>>>()?)
+                Value::List(inner.kids().map(|v| self.value(v)).collect::<R<Vec<_>>>()?)
             }
-            Rule::set_literal => Value::Set(inner.into_inner().map(|v| self.value(v)).collect::<R<Vec<_>>>()?),
+            Rule::set_literal => Value::Set(inner.kids().map(|v| self.value(v)).collect::<R<Vec<_>>>()?),
             other => unreachable!("value cannot be {other:?}"),
         })
     }
 
     fn map_literal(&mut self, p: Pair<Rule>) -> R<Value> {
         let mut entries: Vec<(String, Value)> = Vec::new();
-        for entry in p.into_inner() {
-            let mut it = entry.into_inner();
+        for entry in p.kids() {
+            let mut it = entry.kids();
             let key = unquote_string(it.next().expect("key").as_str());
             let value = self.value(it.next().expect("value"))?;
             if entries.iter().any(|(k, _)| *k == key) {
@@ -505,8 +505,23 @@ impl Builder {
     }
 }
 
+/// Children of a pair without the keyword tokens, which exist as rules only
+/// so that syntax errors can name the keyword that was expected.
+trait Kids<'i> {
+    fn kids(self) -> std::iter::Filter<pest::iterators::Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool>;
+}
+
+impl<'i> Kids<'i> for Pair<'i, Rule> {
+    fn kids(self) -> std::iter::Filter<pest::iterators::Pairs<'i, Rule>, fn(&Pair<'i, Rule>) -> bool> {
+        fn not_keyword(p: &Pair<'_, Rule>) -> bool {
+            !matches!(p.as_rule(), Rule::kw_select | Rule::kw_from | Rule::kw_where | Rule::kw_order | Rule::kw_by | Rule::kw_limit | Rule::kw_offset | Rule::kw_insert | Rule::kw_into | Rule::kw_value | Rule::kw_update | Rule::kw_set | Rule::kw_remove | Rule::kw_delete | Rule::kw_returning | Rule::kw_all | Rule::kw_modified | Rule::kw_old | Rule::kw_new | Rule::kw_between | Rule::kw_in | Rule::kw_is | Rule::kw_exists | Rule::kw_asc | Rule::kw_desc)
+        }
+        self.into_inner().filter(not_keyword as fn(&Pair<'i, Rule>) -> bool)
+    }
+}
+
 fn returning_of(p: Pair<Rule>) -> Returning {
-    let mut it = p.into_inner();
+    let mut it = p.kids();
     let all = it.next().is_some_and(|k| k.as_str().eq_ignore_ascii_case("all"));
     let old = it.next().is_some_and(|k| k.as_str().eq_ignore_ascii_case("old"));
     match (all, old) {
@@ -518,7 +533,7 @@ fn returning_of(p: Pair<Rule>) -> Returning {
 }
 
 fn identifier(p: Pair<Rule>) -> String {
-    let inner = p.into_inner().next().expect("identifier body");
+    let inner = p.kids().next().expect("identifier body");
     match inner.as_rule() {
         Rule::quoted_identifier => {
             let s = inner.as_str();

@@ -44,6 +44,9 @@ pub struct SelectPlan {
     /// A `GetItem` request when the WHERE is exactly an equality on every key
     /// attribute of the table (what batches and transactions may read).
     pub get: Option<Json>,
+    /// The projection still to apply after an in-memory sort (the reads then
+    /// fetch whole items, since the sort may need attributes not projected).
+    pub projection_after_sort: Option<Vec<Path>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,7 +243,7 @@ fn select(s: &Select, params: &[Json], keys: &KeySchema) -> Result<SelectPlan, E
         if let Some(f) = &filter {
             req.insert("FilterExpression".into(), Json::String(r.condition(f)?));
         }
-        if let Some(paths) = &s.projection {
+        if let (Some(paths), true) = (&s.projection, sort.is_empty()) {
             let p: Vec<String> = paths.iter().map(|p| r.path(p)).collect();
             req.insert("ProjectionExpression".into(), Json::String(p.join(", ")));
         }
@@ -263,7 +266,8 @@ fn select(s: &Select, params: &[Json], keys: &KeySchema) -> Result<SelectPlan, E
         }
         None => ReadSource::Scan(build(None)?),
     };
-    Ok(SelectPlan { source, sort, limit: s.limit, offset: s.offset.unwrap_or(0), get })
+    let projection_after_sort = if sort.is_empty() { None } else { s.projection.clone() };
+    Ok(SelectPlan { source, sort, limit: s.limit, offset: s.offset.unwrap_or(0), get, projection_after_sort })
 }
 
 /// A GetItem when the WHERE is exactly the full primary key by equalities.
