@@ -114,6 +114,10 @@ fn prepare(db: &Database, text: &str, params: &[Json]) -> Result<Prepared> {
         return Err(Error::Validation("Number of parameters in request and statement don't match.".into()));
     }
     let target = statement.target();
+    // DynamoDB refuses an index on a write before it looks the table up.
+    if !statement.is_read() && target.index.is_some() {
+        return Err(Error::Validation("This operation is not supported on an index".into()));
+    }
     let keys = key_schema(db, &target.table, target.index.as_deref())?;
     let plan = translate(&statement, params, &keys)?;
     Ok(Prepared { statement, plan })
