@@ -28,6 +28,8 @@ null -> NULL, arrays -> L, objects -> M.";
 #[derive(Parser, Debug)]
 #[command(
     name = "kstone",
+    // Not argv[0]: under wasmtime that is the module's file name.
+    bin_name = "kstone",
     version,
     about = "KeystoneDB: a single-file, embedded, DynamoDB-compatible database",
     after_help = EXAMPLES,
@@ -142,6 +144,18 @@ pub enum Command {
     /// Export a table as DynamoDB S3 export lines (to stdout without FILE).
     Export { db: PathBuf, table_name: String, file: Option<PathBuf> },
 
+    /// Storage statistics: sizes, levels, cache, WAL.
+    Stats { db: PathBuf },
+
+    /// Health status and its reasons (exit 1 when unhealthy).
+    Health { db: PathBuf },
+
+    /// Merge every SST into the bottom level, dropping overwritten and deleted data.
+    Compact { db: PathBuf },
+
+    /// Check every checksum in the file (exit 1 when anything is damaged).
+    Verify { db: PathBuf },
+
     /// An interactive PartiQL shell; statements end with `;`.
     Shell {
         db: PathBuf,
@@ -166,7 +180,11 @@ impl Command {
             | Command::CreateTable { db, .. }
             | Command::Import { db, .. }
             | Command::Export { db, .. }
-            | Command::Shell { db, .. } => db,
+            | Command::Shell { db, .. }
+            | Command::Stats { db }
+            | Command::Health { db }
+            | Command::Compact { db }
+            | Command::Verify { db } => db,
         }
     }
 }

@@ -58,6 +58,10 @@ fn run(cli: Cli) -> CliResult<ExitCode> {
             print_out(&outcome.stdout)?;
             return Ok(if outcome.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });
         }
+        Command::Stats { .. } => commands::admin::stats(&session)?,
+        Command::Health { .. } => commands::admin::health(&session)?,
+        Command::Compact { .. } => commands::admin::compact(&session)?,
+        Command::Verify { .. } => commands::admin::verify(&session)?,
         Command::Tables { .. } => commands::tables::list(&session)?,
         Command::Describe { table_name, .. } => commands::tables::describe(&session, table_name)?,
         Command::CreateTable { table_name, pk, sk, .. } => {

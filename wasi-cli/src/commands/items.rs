@@ -75,7 +75,16 @@ pub fn get(session: &Session, target: &Target, key: &str, sk: Option<&str>) -> C
     )?;
     match response.get("Item") {
         Some(item) => {
-            let plain = Plain::Object(crate::plain::item_from_dynamodb(item).map_err(CliError::new)?);
+            // Key attributes first, then the rest in the engine's order.
+            let mut attributes = crate::plain::item_from_dynamodb(item).map_err(CliError::new)?;
+            let mut ordered = indexmap::IndexMap::with_capacity(attributes.len());
+            for key_name in std::iter::once(&schema.hash.name).chain(schema.range.as_ref().map(|r| &r.name)) {
+                if let Some(value) = attributes.shift_remove(key_name) {
+                    ordered.insert(key_name.clone(), value);
+                }
+            }
+            ordered.extend(attributes);
+            let plain = Plain::Object(ordered);
             Ok(format!("{}\n", plain.to_json_pretty()))
         }
         None => Err(CliError::new(format!("no item with key {} in table {}", describe_key(key, sk), target.table))),
