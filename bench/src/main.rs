@@ -24,7 +24,9 @@ mod stores;
 mod workload;
 
 use std::path::Path;
-use stores::{Res, Store};
+use stores::Res;
+#[cfg(feature = "native-peers")]
+use stores::Store;
 use workload::Sizes;
 
 fn main() {

@@ -1,10 +1,10 @@
 //! KeystoneDB's storage engine through its front door, [`Tree`]: one file,
 //! a block cache of [`CACHE_BYTES`], and the engine's own durability modes.
 //!
-//! Group commit with several writers needs the engine to share one sync
-//! between writers; `Tree::write` takes `&mut self`, so the writers here take
-//! turns on a mutex and each commit pays its own sync unless the engine
-//! batches them itself.
+//! Group commit with several writers: each writer takes the tree's mutex
+//! only to apply and log its batch (`Tree::commit`), then waits for the sync
+//! outside it (`PendingCommit::wait`), so writers that queue up share one
+//! sync. `close` flushes the memtable, so a reopened tree reads from SSTs.
 
 use super::{err, Kv, Mode, Res, Store, CACHE_BYTES};
 use kstone_engine::io::{OpenOptions, StdFile};
@@ -12,6 +12,7 @@ use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability};
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+#[cfg(not(target_arch = "wasm32"))]
 use std::sync::Mutex;
 
 pub struct Kstone {
@@ -105,9 +106,9 @@ impl Store for Kstone {
         Ok(count)
     }
 
-    fn close(self) -> Res<()> {
-        drop(self.tree);
-        Ok(())
+    fn close(mut self) -> Res<()> {
+        // Flushes the memtable into an SST and syncs: a reopen replays nothing.
+        self.tree.close().map_err(err)
     }
 
     fn settings(mode: Mode) -> String {
@@ -117,6 +118,13 @@ impl Store for Kstone {
         }
     }
 
+    #[cfg(target_arch = "wasm32")]
+    fn concurrent_durable(_: &Path, _: u64, _: u64, _: &(dyn Fn(u64) -> Kv + Sync)) -> Res<()> {
+        Err("WASI has no threads".into())
+    }
+
+    // The file handle is `Send + Sync` natively only (see `MaybeSendSync`).
+    #[cfg(not(target_arch = "wasm32"))]
     fn concurrent_durable(dir: &Path, writers: u64, commits: u64, make: &(dyn Fn(u64) -> Kv + Sync)) -> Res<()> {
         let tree = Mutex::new(open_tree(dir, Mode::Durable)?);
         std::thread::scope(|scope| {
@@ -127,8 +135,12 @@ impl Store for Kstone {
                         for c in 0..commits {
                             let batch = batch_of(vec![make(w * commits + c)]);
                             // A poisoned lock means another writer panicked: report it.
-                            let mut guard = tree.lock().map_err(|_| "writer panicked".to_string())?;
-                            guard.write(batch).map_err(err)?;
+                            let pending = {
+                                let mut guard = tree.lock().map_err(|_| "writer panicked".to_string())?;
+                                guard.commit(batch).map_err(err)?
+                            };
+                            // Outside the lock, so writers waiting here share one sync.
+                            pending.wait().map_err(err)?;
                         }
                         Ok(())
                     })
