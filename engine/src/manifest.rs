@@ -71,10 +71,10 @@ impl Manifest {
     }
 
     /// The framed manifest block for superblock `generation`.
-    pub fn encode(&self, codec: &BlockCodec, generation: u64) -> Vec<u8> {
+    pub fn encode(&self, codec: &BlockCodec, generation: u64) -> Result<Vec<u8>, StorageError> {
         let mut out = Vec::new();
-        codec.encode(&aad(u64::MAX, generation), &self.body(), false, &mut out);
-        out
+        codec.encode(&aad(u64::MAX, generation), &self.body(), false, &mut out)?;
+        Ok(out)
     }
 
     pub fn decode(codec: &BlockCodec, generation: u64, offset: u64, framed: &[u8]) -> Result<Manifest, StorageError> {
@@ -141,7 +141,7 @@ mod tests {
         };
         let m = Manifest { next_sst_id: 4, compactions_run: 2, bytes_reclaimed: 77, ssts: vec![(1, meta)] };
         let codec = BlockCodec::plain();
-        let framed = m.encode(&codec, 9);
+        let framed = m.encode(&codec, 9).unwrap();
         assert_eq!(Manifest::decode(&codec, 9, 0, &framed).unwrap(), m);
         let mut bad = framed.clone();
         bad[6] ^= 1;

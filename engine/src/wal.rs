@@ -187,7 +187,7 @@ impl Wal {
         let payload: &[u8] = match &codec.sealer {
             None => body,
             Some(sealer) => {
-                sealed = sealer.seal(&aad(self.salt, offset), body);
+                sealed = sealer.seal(&aad(self.salt, offset), body)?;
                 &sealed
             }
         };

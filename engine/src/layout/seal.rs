@@ -36,7 +36,7 @@ use crate::io::MaybeSendSync;
 
 /// Authenticated encryption of whole blocks (implemented by the crypto layer).
 pub trait Sealer: MaybeSendSync {
-    fn seal(&self, aad: &[u8], plain: &[u8]) -> Vec<u8>;
+    fn seal(&self, aad: &[u8], plain: &[u8]) -> Result<Vec<u8>, StorageError>;
     fn open(&self, aad: &[u8], sealed: &[u8]) -> Result<Vec<u8>, StorageError>;
     /// Bytes sealing adds (nonce and tag).
     fn overhead(&self) -> usize;
@@ -70,7 +70,7 @@ impl BlockCodec {
 
     /// Append the framed form of `plain` to `out`; `compress` asks for zstd
     /// (used for SST data blocks) when the database has compression on.
-    pub fn encode(&self, aad: &[u8; 16], plain: &[u8], compress: bool, out: &mut Vec<u8>) {
+    pub fn encode(&self, aad: &[u8; 16], plain: &[u8], compress: bool, out: &mut Vec<u8>) -> Result<(), StorageError> {
         let compressed = match (compress, self.compression) {
             (true, Some(level)) => compress_if_smaller(plain, level),
             _ => None,
@@ -91,11 +91,12 @@ impl BlockCodec {
                 body.push(kind);
                 put_varint(&mut body, plain.len() as u64);
                 body.extend_from_slice(data);
-                out.extend_from_slice(&sealer.seal(aad, &body));
+                out.extend_from_slice(&sealer.seal(aad, &body)?);
             }
         }
         let crc = crc32(&[&out[start..]]);
         out.extend_from_slice(&crc.to_le_bytes());
+        Ok(())
     }
 
     /// Check the CRC of a framed block (without decoding it).
@@ -163,7 +164,7 @@ mod tests {
         let plain: Vec<u8> = (0..5000u32).flat_map(|i| (i % 7).to_le_bytes()).collect();
         for compress in [false, true] {
             let mut out = Vec::new();
-            codec.encode(&aad(1, 2), &plain, compress, &mut out);
+            codec.encode(&aad(1, 2), &plain, compress, &mut out).unwrap();
             assert_eq!(codec.decode("test block", 0, &aad(1, 2), &out).unwrap(), plain);
             out[3] ^= 0x40;
             assert!(matches!(

@@ -54,7 +54,7 @@ impl Tree {
             .enumerate()
             .flat_map(|(l, ssts)| ssts.iter().map(move |s| (l as u8, s.meta.clone())))
             .collect();
-        let framed = self.counters.encode(&self.ctx.codec, generation);
+        let framed = self.counters.encode(&self.ctx.codec, generation)?;
         let manifest = self.alloc.allocate(framed.len() as u64);
         let file = Arc::clone(&self.ctx.file);
         let r = file.write_at(manifest.offset, &framed).and_then(|_| file.sync()).map_err(StorageError::from);
@@ -115,9 +115,9 @@ impl Tree {
         let id = self.next_sst_id();
         let mut builder = SstBuilder::new(&ctx.codec, id);
         for (k, v) in self.memtable.iter() {
-            builder.add(k, v.as_deref());
+            builder.add(k, v.as_deref())?;
         }
-        let (bytes, meta) = builder.finish();
+        let (bytes, meta) = builder.finish()?;
         let sst = write_sst(self, &ctx, bytes, meta)?;
         let mut version = (*self.version).clone();
         version.levels[0].insert(0, sst);
@@ -206,10 +206,10 @@ impl Tree {
                         builder.insert(SstBuilder::new(&ctx.codec, id))
                     }
                 };
-                b.add(merge.key(), value);
+                b.add(merge.key(), value)?;
                 if b.size() as u64 >= self.policy.target_sst_bytes {
                     if let Some(full) = builder.take() {
-                        let (bytes, meta) = full.finish();
+                        let (bytes, meta) = full.finish()?;
                         outputs.push(write_sst(self, &ctx, bytes, meta)?);
                     }
                 }
@@ -217,7 +217,7 @@ impl Tree {
             merge.advance()?;
         }
         if let Some(last) = builder.take().filter(|b| !b.is_empty()) {
-            let (bytes, meta) = last.finish();
+            let (bytes, meta) = last.finish()?;
             outputs.push(write_sst(self, &ctx, bytes, meta)?);
         }
         Ok(outputs)

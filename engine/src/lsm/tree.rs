@@ -105,7 +105,7 @@ impl Tree {
         let wal_head = alloc.allocate(wal_head_bytes(&config));
         let counters = Manifest { next_sst_id: 1, ..Manifest::default() };
         let generation = 1;
-        let framed = counters.encode(&codec, generation);
+        let framed = counters.encode(&codec, generation)?;
         let manifest = alloc.allocate(framed.len() as u64);
         let salt = crate::wal::next_salt(0x4B53_544F_4E45, 0);
         let superblock = Superblock {

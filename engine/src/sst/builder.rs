@@ -11,6 +11,7 @@ use super::index::encode_handle;
 use super::{bloom, BlockHandle, SstMeta};
 use crate::codec::hash64;
 use crate::layout::extent::Extent;
+use crate::error::StorageError;
 use crate::layout::seal::{aad, BlockCodec};
 
 /// Uncompressed size at which a data block is closed.
@@ -49,7 +50,7 @@ impl<'a> SstBuilder<'a> {
     }
 
     /// Add an entry (`None`: tombstone); keys strictly ascending.
-    pub fn add(&mut self, key: &[u8], value: Option<&[u8]>) {
+    pub fn add(&mut self, key: &[u8], value: Option<&[u8]>) -> Result<(), StorageError> {
         if self.first_key.is_none() {
             self.first_key = Some(key.to_vec());
         }
@@ -61,23 +62,25 @@ impl<'a> SstBuilder<'a> {
             self.tombstones += 1;
         }
         if self.block.size() >= BLOCK_BYTES {
-            self.finish_block();
+            self.finish_block()?;
         }
+        Ok(())
     }
 
-    fn finish_block(&mut self) {
+    fn finish_block(&mut self) -> Result<(), StorageError> {
         if self.block.is_empty() {
-            return;
+            return Ok(());
         }
         let last_key = self.block.last_key().to_vec();
         let plain = self.block.finish();
         let offset = self.out.len() as u64;
-        self.codec.encode(&aad(self.id, offset), &plain, true, &mut self.out);
+        self.codec.encode(&aad(self.id, offset), &plain, true, &mut self.out)?;
         let handle = BlockHandle { offset, len: self.out.len() as u64 - offset };
         let mut v = Vec::with_capacity(12);
         encode_handle(&mut v, handle);
         self.index.add(&last_key, Some(&v));
         self.last_key = last_key;
+        Ok(())
     }
 
     /// Bytes the SST would take if finished now (before index and bloom).
@@ -91,15 +94,15 @@ impl<'a> SstBuilder<'a> {
 
     /// Finish: the SST's bytes, and its metadata for an SST to be stored at
     /// `extent` (filled in by the caller once allocated; see [`SstMeta`]).
-    pub fn finish(mut self) -> (Vec<u8>, SstMeta) {
-        self.finish_block();
+    pub fn finish(mut self) -> Result<(Vec<u8>, SstMeta), StorageError> {
+        self.finish_block()?;
         let bloom_offset = self.out.len() as u64;
         let filter = bloom::build(&self.hashes);
-        self.codec.encode(&aad(self.id, bloom_offset), &filter, false, &mut self.out);
+        self.codec.encode(&aad(self.id, bloom_offset), &filter, false, &mut self.out)?;
         let bloom = BlockHandle { offset: bloom_offset, len: self.out.len() as u64 - bloom_offset };
         let index_offset = self.out.len() as u64;
         let index_plain = self.index.finish();
-        self.codec.encode(&aad(self.id, index_offset), &index_plain, false, &mut self.out);
+        self.codec.encode(&aad(self.id, index_offset), &index_plain, false, &mut self.out)?;
         let index = BlockHandle { offset: index_offset, len: self.out.len() as u64 - index_offset };
         let meta = SstMeta {
             id: self.id,
@@ -112,6 +115,6 @@ impl<'a> SstBuilder<'a> {
             first_key: self.first_key.take().unwrap_or_default(),
             last_key: std::mem::take(&mut self.last_key),
         };
-        (self.out, meta)
+        Ok((self.out, meta))
     }
 }
