@@ -35,6 +35,7 @@
 //! check has passed, so a rejected request never changes stored data.
 
 pub mod batch;
+pub mod convenience;
 pub mod describe;
 pub mod item;
 pub(crate) mod json;
