@@ -61,8 +61,46 @@ pub enum Format {
     Csv,
 }
 
+/// When `kstone serve` makes an acknowledged write durable.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DurabilityArg {
+    /// Every write is synced before it is acknowledged (concurrent writers share syncs).
+    Sync,
+    /// Writes are acknowledged at once and synced every 100 ms.
+    Group,
+    /// Synced only on flush and shutdown: for throwaway data.
+    None,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Serve DynamoDB's HTTP API (JSON 1.0) for the AWS CLI and SDKs
+    /// (`--endpoint-url http://127.0.0.1:8000`).
+    #[cfg(not(target_os = "wasi"))]
+    #[command(after_help = "Examples:\n  kstone serve mydb.keystone --port 8000\n  kstone serve --in-memory\n  aws dynamodb list-tables --endpoint-url http://127.0.0.1:8000")]
+    Serve {
+        /// Database file, created if missing (leave out with --in-memory).
+        #[arg(required_unless_present = "in_memory", conflicts_with = "in_memory")]
+        db: Option<PathBuf>,
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port to listen on (0 picks a free one; the start-up line says which).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+        /// Keep the database in memory only.
+        #[arg(long)]
+        in_memory: bool,
+        /// Accept only requests signed (SigV4) with this key pair.
+        #[arg(long, value_name = "KEY:SECRET")]
+        require_auth: Option<String>,
+        #[arg(long, value_enum, default_value = "sync")]
+        durability: DurabilityArg,
+        /// off, error, warn, info (one line per request) or debug (bodies too).
+        #[arg(long, default_value = "info")]
+        log_level: String,
+    },
+
     /// Create a new database file with the table `default` (hash key `pk`, a string).
     Create { db: PathBuf },
 
@@ -185,6 +223,9 @@ impl Command {
             | Command::Health { db }
             | Command::Compact { db }
             | Command::Verify { db } => db,
+            // `main` starts the server before it opens a session.
+            #[cfg(not(target_os = "wasi"))]
+            Command::Serve { .. } => unreachable!("serve opens its own database"),
         }
     }
 }

@@ -14,6 +14,8 @@ mod commands;
 mod output;
 mod plain;
 mod progress;
+#[cfg(not(target_os = "wasi"))]
+mod serve;
 mod session;
 
 use clap::Parser;
@@ -36,6 +38,26 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> CliResult<ExitCode> {
+    #[cfg(not(target_os = "wasi"))]
+    if let Command::Serve { db, host, port, in_memory, require_auth, durability, log_level } = &cli.command {
+        let passphrase = match cli.passphrase_env.as_deref() {
+            None => None,
+            Some(var) => Some(std::env::var(var).map_err(|_| {
+                CliError::new(format!("environment variable {var} (from --passphrase-env) is not set"))
+            })?),
+        };
+        let options = serve::CommandOptions {
+            db: if *in_memory { None } else { db.clone() },
+            host: host.clone(),
+            port: *port,
+            require_auth: require_auth.clone(),
+            durability: *durability,
+            log_level: log_level.clone(),
+            passphrase,
+        };
+        serve::start(options).map_err(CliError::new)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let mode = if matches!(cli.command, Command::Create { .. }) { Mode::CreateNew } else { Mode::Existing };
     let session = Session::open(cli.command.db_path(), mode, cli.passphrase_env.as_deref())?;
     let target = Target::new(cli.table.as_deref());
