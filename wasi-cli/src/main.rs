@@ -85,6 +85,9 @@ fn run(cli: Cli) -> CliResult<ExitCode> {
         Command::Compact { .. } => commands::admin::compact(&session)?,
         Command::Verify { .. } => commands::admin::verify(&session)?,
         Command::Tables { .. } => commands::tables::list(&session)?,
+        // Handled above, before a session is opened.
+        #[cfg(not(target_os = "wasi"))]
+        Command::Serve { .. } => unreachable!("serve returns before a session is opened"),
         Command::Describe { table_name, .. } => commands::tables::describe(&session, table_name)?,
         Command::CreateTable { table_name, pk, sk, .. } => {
             commands::tables::create(&session, table_name, pk, sk.as_deref())?
