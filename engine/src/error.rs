@@ -181,6 +181,21 @@ impl StorageError {
     pub fn corrupted(what: impl Into<String>, offset: u64) -> Self {
         StorageError::Corrupted { what: what.into(), offset }
     }
+
+    /// Shifts the offset of a `Corrupted` or `ChecksumMismatch` error by
+    /// `base`: block transforms report offsets relative to the block, and the
+    /// caller that knows where the block lives turns them into file offsets.
+    pub fn offset_by(self, base: u64) -> Self {
+        match self {
+            StorageError::Corrupted { what, offset } => {
+                StorageError::Corrupted { what, offset: offset.saturating_add(base) }
+            }
+            StorageError::ChecksumMismatch { what, offset } => {
+                StorageError::ChecksumMismatch { what, offset: offset.saturating_add(base) }
+            }
+            other => other,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -248,6 +263,15 @@ mod tests {
                 "CancellationReasons": [{"Code": "None"}, {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
             })
         );
+    }
+
+    #[test]
+    fn offset_by_moves_block_relative_offsets_to_file_offsets() {
+        let moved = StorageError::corrupted("zstd data", 5).offset_by(4096);
+        assert!(matches!(moved, StorageError::Corrupted { offset: 4101, .. }));
+        let moved = StorageError::ChecksumMismatch { what: "block".into(), offset: 0 }.offset_by(7);
+        assert!(matches!(moved, StorageError::ChecksumMismatch { offset: 7, .. }));
+        assert!(matches!(StorageError::Closed.offset_by(7), StorageError::Closed));
     }
 
     #[test]

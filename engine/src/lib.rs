@@ -18,8 +18,11 @@
 //! ```
 
 pub mod api;
+pub mod cache;
 pub mod codec;
+pub mod compress;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod error;
 mod execute;
