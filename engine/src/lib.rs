@@ -35,6 +35,8 @@ pub mod model;
 pub mod partiql;
 pub mod sst;
 pub mod wal;
+#[doc(hidden)]
+pub mod testing;
 
 pub use config::{DatabaseConfig, Durability};
 pub use db::Database;

@@ -190,9 +190,7 @@ mod tests {
     use super::*;
 
     fn temp_path(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("kstone-io-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_file(&dir);
-        dir
+        crate::testing::temp_path(name)
     }
 
     #[test]

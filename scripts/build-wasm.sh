@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Build the browser/Node wasm package into wasm/pkg/:
+#   1. cargo builds kstone-wasm for wasm32-unknown-unknown with the size-first
+#      `wasm-release` profile (opt-level z, fat LTO, panic=abort),
+#   2. wasm-bindgen (pinned to the crate's version) writes the JS glue with
+#      `--target web`: an ES module whose init takes a URL, a Response, bytes
+#      or a compiled module. Browsers fetch the .wasm through
+#      `new URL(..., import.meta.url)` (what bundlers follow) and the Node entry
+#      reads the same file from disk, so one .wasm serves both,
+#   3. wasm-opt -Oz (binaryen, from npm) shrinks it further,
+# and prints the gzipped sizes that users download.
+set -euo pipefail
+# shellcheck source=tools.sh
+source "$(dirname "$0")/tools.sh"
+cd "$KSTONE_ROOT"
+
+out="wasm/pkg"
+cargo build --quiet -p kstone-wasm --target wasm32-unknown-unknown --profile wasm-release
+raw="$KSTONE_TARGET_DIR/wasm32-unknown-unknown/wasm-release/kstone_wasm.wasm"
+
+rm -rf "$out.tmp"
+"$WASM_BINDGEN" "$raw" --target web --out-dir "$out.tmp" --out-name kstone
+# Rust enables these wasm features by default for wasm32-unknown-unknown;
+# wasm-opt must be told, or it rejects (or drops) the instructions.
+node_modules/.bin/wasm-opt -Oz \
+    --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$out.tmp/kstone_bg.wasm" -o "$out.tmp/kstone_bg.opt.wasm"
+mv "$out.tmp/kstone_bg.opt.wasm" "$out.tmp/kstone_bg.wasm"
+rm -rf "$out" && mv "$out.tmp" "$out"
+
+gz() { gzip -9 -c "$1" | wc -c; }
+wasm_gz=$(gz "$out/kstone_bg.wasm")
+js_gz=$(gz "$out/kstone.js")
+js_extra=0
+if [ -d wasm/js ]; then
+    for f in wasm/js/*.js; do [ -f "$f" ] && js_extra=$((js_extra + $(gz "$f"))); done
+fi
+kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
+echo "build: $out/kstone_bg.wasm $(kib "$(wc -c <"$out/kstone_bg.wasm")") raw, $(kib "$wasm_gz") gzipped"
+echo "build: JS glue $(kib "$js_gz") + wrapper $(kib "$js_extra") gzipped; total $(kib $((wasm_gz + js_gz + js_extra))) gzipped"
