@@ -56,8 +56,9 @@ impl Database {
 
     /// Open the database stored in any [`FileIo`] (creating it if empty).
     pub fn open_file(file: Box<dyn FileIo>, config: DatabaseConfig) -> Result<Database> {
-        let tree = Tree::open(file, config)?;
-        let catalog = crate::api::load_catalog(&tree)?;
+        let mut tree = Tree::open(file, config)?;
+        let mut catalog = crate::api::load_catalog(&tree)?;
+        crate::api::index::finish_all_pending(&mut tree, &mut catalog)?;
         Ok(Database {
             tree: RwLock::new(tree),
             catalog: RwLock::new(catalog),

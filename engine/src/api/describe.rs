@@ -9,22 +9,35 @@ use serde_json::{json, Value};
 use std::ops::Bound;
 
 /// Item count and total item size (DynamoDB's measure) of a table or index.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TableStats {
     pub item_count: u64,
     pub size_bytes: u64,
+    /// Per secondary index (by index id): entry count and projected size.
+    pub indexes: Vec<(u8, u64, u64)>,
 }
 
-/// Count the items of `def` and add up their DynamoDB sizes.
-pub fn table_stats(tree: &Tree, def: &TableDef) -> Result<TableStats> {
-    let (start, end) = keyspace::index_range(def.id, keyspace::BASE_TABLE);
-    let mut stats = TableStats::default();
+fn range_stats(tree: &Tree, table_id: u32, index_id: u8) -> Result<(u64, u64)> {
+    let (start, end) = keyspace::index_range(table_id, index_id);
+    let (mut count, mut size) = (0u64, 0u64);
     for entry in tree.range(Bound::Included(&start), Bound::Excluded(&end), false) {
         let (_, value) = entry?;
-        stats.item_count += 1;
-        stats.size_bytes += super::values::stored_item_size(&value)? as u64;
+        count += 1;
+        size += super::values::stored_item_size(&value)? as u64;
     }
-    Ok(stats)
+    Ok((count, size))
+}
+
+/// Count the items of `def` and of each of its indexes and add up their
+/// DynamoDB sizes.
+pub fn table_stats(tree: &Tree, def: &TableDef) -> Result<TableStats> {
+    let (item_count, size_bytes) = range_stats(tree, def.id, keyspace::BASE_TABLE)?;
+    let mut indexes = Vec::new();
+    for (index, _) in def.indexes() {
+        let (count, size) = range_stats(tree, def.id, index.id)?;
+        indexes.push((index.id, count, size));
+    }
+    Ok(TableStats { item_count, size_bytes, indexes })
 }
 
 fn key_schema_json(ks: &KeySchema) -> Value {
@@ -44,7 +57,9 @@ fn throughput_json(t: Option<Throughput>) -> Value {
     })
 }
 
-fn index_json(def: &TableDef, index: &IndexDef, global: bool) -> Value {
+fn index_json(def: &TableDef, index: &IndexDef, global: bool, stats: &TableStats) -> Value {
+    let (count, size) =
+        stats.indexes.iter().find(|(id, _, _)| *id == index.id).map(|(_, c, s)| (*c, *s)).unwrap_or((0, 0));
     let mut projection = json!({"ProjectionType": index.projection.projection_type.as_str()});
     if !index.projection.non_key_attributes.is_empty() {
         projection["NonKeyAttributes"] = json!(index.projection.non_key_attributes);
@@ -53,8 +68,8 @@ fn index_json(def: &TableDef, index: &IndexDef, global: bool) -> Value {
         "IndexName": index.name,
         "KeySchema": key_schema_json(&index.key_schema),
         "Projection": projection,
-        "IndexSizeBytes": 0,
-        "ItemCount": 0,
+        "IndexSizeBytes": size,
+        "ItemCount": count,
         "IndexArn": format!("{}/index/{}", def.arn(), index.name),
     });
     if global {
@@ -65,7 +80,7 @@ fn index_json(def: &TableDef, index: &IndexDef, global: bool) -> Value {
 }
 
 /// The `TableDescription` / `Table` object of DescribeTable and friends.
-pub fn table_description(def: &TableDef, stats: TableStats) -> Value {
+pub fn table_description(def: &TableDef, stats: &TableStats) -> Value {
     let mut out = json!({
         "AttributeDefinitions": def.attribute_definitions.iter().map(|a| json!({
             "AttributeName": a.name, "AttributeType": a.key_type.as_str()
@@ -92,11 +107,11 @@ pub fn table_description(def: &TableDef, stats: TableStats) -> Value {
     }
     if !def.local_indexes.is_empty() {
         out["LocalSecondaryIndexes"] =
-            Value::Array(def.local_indexes.iter().map(|i| index_json(def, i, false)).collect());
+            Value::Array(def.local_indexes.iter().map(|i| index_json(def, i, false, stats)).collect());
     }
     if !def.global_indexes.is_empty() {
         out["GlobalSecondaryIndexes"] =
-            Value::Array(def.global_indexes.iter().map(|i| index_json(def, i, true)).collect());
+            Value::Array(def.global_indexes.iter().map(|i| index_json(def, i, true, stats)).collect());
     }
     out
 }

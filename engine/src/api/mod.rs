@@ -37,6 +37,7 @@
 pub mod batch;
 pub mod convenience;
 pub mod describe;
+pub mod index;
 pub mod item;
 pub(crate) mod json;
 pub mod keys;

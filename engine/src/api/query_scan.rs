@@ -12,9 +12,11 @@
 //! key condition becomes range bounds, and each item is checked against it
 //! again so that the bounds only need to be tight, not exact. Scan reads the
 //! whole base table in hash order, or one segment's contiguous hash range.
-//! Queries and scans of secondary indexes need the index entries that the
-//! index layer maintains; until then they answer with a ValidationException
-//! rather than wrong results.
+//! With `IndexName`, both read the index's entries ([`super::index`]) the
+//! same way: a Query is a range inside one index partition, ordered by the
+//! index sort key and then the base key; `LastEvaluatedKey` holds the index
+//! keys and the table keys. A local index whose projection lacks an
+//! attribute the request needs reads the base item, as DynamoDB does.
 
 use super::json::{table_name, Constraints, Fields};
 use super::keys::{check_key_shape, encode_primary_key, key_attributes};
@@ -22,12 +24,12 @@ use super::params::{check_expression_maps, common_enums, expression_text, read_e
 use super::prepared::{prepare, Prepared, Texts};
 use super::values::{self, item_json};
 use super::write::resolve_table;
-use super::keyspace;
+use super::{index, keyspace};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::expr::{Condition, Operand, SortKeyCondition};
 use crate::model::request::{QueryRequest, ScanRequest, Select};
-use crate::model::schema::TableDef;
+use crate::model::schema::{IndexDef, KeySchema, ProjectionType, TableDef};
 use crate::model::value::Item;
 use serde_json::{json, Value};
 use std::ops::Bound;
@@ -236,17 +238,91 @@ fn condition_attributes<'c>(c: &'c Condition, out: &mut Vec<&'c str>) {
     }
 }
 
-fn reject_index(def: &TableDef, index_name: Option<&str>, consistent_read: bool) -> Result<()> {
-    let Some(name) = index_name else { return Ok(()) };
-    let Some((_, global)) = def.index(name) else {
+/// What a Query or Scan reads: the base table or one secondary index.
+struct Source<'d> {
+    def: &'d TableDef,
+    /// The index read, with whether it is global.
+    index: Option<(&'d IndexDef, bool)>,
+    /// The key schema the key condition and bounds refer to.
+    key_schema: &'d KeySchema,
+    /// Whether each index entry is replaced by its base item (an LSI read
+    /// that needs attributes the index does not project).
+    fetch: bool,
+}
+
+impl<'d> Source<'d> {
+    fn id(&self) -> u8 {
+        self.index.map_or(keyspace::BASE_TABLE, |(i, _)| i.id)
+    }
+
+    /// The `LastEvaluatedKey` naming `item`.
+    fn key_of(&self, item: &Item) -> Item {
+        match self.index {
+            Some((index, _)) => index::entry_key_attributes(self.def, index, item),
+            None => key_attributes(&self.def.key_schema, item),
+        }
+    }
+
+    /// The tree key an `ExclusiveStartKey` names, after checking its shape.
+    fn start_key(&self, key: &Item) -> Result<Vec<u8>> {
+        let bad = |e: Error| invalid(format!("The provided starting key is invalid: {e}"));
+        let Some((index, _)) = self.index else {
+            check_key_shape(&self.def.key_schema, key).map_err(bad)?;
+            return Ok(encode_primary_key(self.def, key));
+        };
+        let table_key = key_attributes(&self.def.key_schema, key);
+        check_key_shape(&self.def.key_schema, &table_key).map_err(bad)?;
+        let index_key = key_attributes(&index.key_schema, key);
+        check_key_shape(&index.key_schema, &index_key).map_err(bad)?;
+        if key.keys().any(|k| !self.def.key_schema.is_key_attribute(k) && !index.key_schema.is_key_attribute(k)) {
+            return Err(bad(invalid("The provided key element does not match the schema")));
+        }
+        index::entry_key(self.def, index, key).ok_or_else(|| bad(invalid("The provided key element does not match the schema")))
+    }
+}
+
+/// Resolve `IndexName` (DynamoDB checks it before the expressions, which
+/// refer to the index's keys).
+fn resolve_source<'d>(def: &'d TableDef, index_name: Option<&str>, consistent_read: bool) -> Result<Source<'d>> {
+    let Some(name) = index_name else {
+        return Ok(Source { def, index: None, key_schema: &def.key_schema, fetch: false });
+    };
+    let Some((index, global)) = def.index(name) else {
         return Err(invalid(format!("The table does not have the specified index: {name}")));
     };
     if global && consistent_read {
         return Err(invalid("Consistent reads are not supported on global secondary indexes"));
     }
-    Err(invalid(format!(
-        "Reading the secondary index {name} is not supported yet: KeystoneDB stores index definitions but does not maintain index entries"
-    )))
+    Ok(Source { def, index: Some((index, global)), key_schema: &index.key_schema, fetch: false })
+}
+
+/// Decide, once the expressions are known, whether an index read needs the
+/// base items: an LSI fetches attributes it does not project (as DynamoDB
+/// does, at extra cost there); a GSI cannot, so ALL_ATTRIBUTES is refused.
+fn plan_fetch(src: &mut Source<'_>, select: Option<Select>, prepared: &Prepared) -> Result<()> {
+    let Some((index, global)) = src.index else { return Ok(()) };
+    if index.projection.projection_type == ProjectionType::All {
+        return Ok(());
+    }
+    let mut needed: Vec<&str> = Vec::new();
+    if let Some(p) = &prepared.projection {
+        needed.extend(p.top_level_names());
+    }
+    if let Some(f) = &prepared.filter {
+        condition_attributes(f, &mut needed);
+    }
+    let outside = needed.iter().any(|n| !index::projects(src.def, index, n));
+    if global {
+        if select == Some(Select::AllAttributes) {
+            return Err(invalid(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                index.name
+            )));
+        }
+        return Ok(());
+    }
+    src.fetch = select == Some(Select::AllAttributes) || outside;
+    Ok(())
 }
 
 /// A finished page.
@@ -257,9 +333,10 @@ struct Page {
 }
 
 /// Read items from `range` until the limit, the page size or the end.
+#[allow(clippy::too_many_arguments)]
 fn read_page(
     db: &Database,
-    def: &TableDef,
+    src: &Source<'_>,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
     reverse: bool,
@@ -276,9 +353,18 @@ fn read_page(
     let mut stopped_early = false;
     for entry in tree.range(lower_ref, upper_ref, reverse) {
         let (_, value) = entry?;
-        let item = values::decode_item(&value)?;
+        let mut item = values::decode_item(&value)?;
         if !accept(&item) {
             continue;
+        }
+        if src.fetch {
+            // The entry and its base item commit in one batch, so the base
+            // item exists; a missing one would be skipped, never invented.
+            let key = index::base_key_of_entry(src.def, &item);
+            match super::write::read_item(&tree, &key)? {
+                Some(full) => item = full,
+                None => continue,
+            }
         }
         page.scanned += 1;
         bytes += values::item_size(&item);
@@ -292,7 +378,7 @@ fn read_page(
         }
     }
     if stopped_early {
-        page.last_key = last.map(|item| key_attributes(&def.key_schema, &item));
+        page.last_key = last.map(|item| src.key_of(&item));
     }
     Ok(page)
 }
@@ -313,71 +399,88 @@ fn page_response(page: Page, select: Option<Select>, prepared: &Prepared) -> Val
     out
 }
 
-/// Check an `ExclusiveStartKey` against the table's key schema.
-fn start_key(def: &TableDef, key: &Item) -> Result<Vec<u8>> {
-    check_key_shape(&def.key_schema, key).map_err(|e| invalid(format!("The provided starting key is invalid: {e}")))?;
-    Ok(encode_primary_key(def, key))
+/// A `(lower, upper)` pair of tree-key bounds.
+type KeyBounds = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
+/// Tree-key bounds of a sort key condition inside one partition. Index
+/// entries carry the base key after the sort key, so every bound that must
+/// include a sort value `v` ends past every key starting with it.
+fn sort_bounds(prefix: &[u8], sort: Option<&SortKeyCondition>) -> Result<KeyBounds> {
+    let partition_end = || match keyspace::prefix_end(prefix) {
+        Some(e) => Bound::Excluded(e),
+        None => Bound::Unbounded,
+    };
+    let with = |v: &crate::model::value::AttributeValue| {
+        let mut k = prefix.to_vec();
+        k.extend_from_slice(&values::encode_key_value(v));
+        k
+    };
+    // Past every key that starts with `prefix ++ v`.
+    let after = |v: &crate::model::value::AttributeValue| match keyspace::prefix_end(&with(v)) {
+        Some(e) => Bound::Excluded(e),
+        None => partition_end(),
+    };
+    let whole = || Bound::Included(prefix.to_vec());
+    Ok(match sort {
+        None => (whole(), partition_end()),
+        Some(SortKeyCondition::Eq(v)) => (Bound::Included(with(v)), after(v)),
+        Some(SortKeyCondition::Lt(v)) => (whole(), Bound::Excluded(with(v))),
+        Some(SortKeyCondition::Le(v)) => (whole(), after(v)),
+        Some(SortKeyCondition::Gt(v)) => (
+            match after(v) {
+                Bound::Excluded(e) => Bound::Included(e),
+                other => other,
+            },
+            partition_end(),
+        ),
+        Some(SortKeyCondition::Ge(v)) => (Bound::Included(with(v)), partition_end()),
+        Some(SortKeyCondition::Between(a, b)) => (Bound::Included(with(a)), after(b)),
+        Some(SortKeyCondition::BeginsWith(v)) => {
+            let mut start = prefix.to_vec();
+            crate::model::key::encode_sort_key_prefix(v, &mut start)?;
+            let end = keyspace::prefix_end(&start).map(Bound::Excluded).unwrap_or_else(partition_end);
+            (Bound::Included(start), end)
+        }
+    })
 }
 
 pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
     let catalog = db.catalog_read();
     let def = resolve_table(&catalog, &req.table_name)?;
+    let mut src = resolve_source(&def, req.index_name.as_deref(), req.consistent_read)?;
     let prepared = prepare(
         &req.expressions,
         Texts {
-            key_condition: Some((&req.key_condition_expression, &def.key_schema)),
+            key_condition: Some((&req.key_condition_expression, src.key_schema)),
             filter: req.filter_expression.as_deref(),
             projection: req.projection_expression.as_deref(),
             ..Default::default()
         },
     )?;
-    reject_index(&def, req.index_name.as_deref(), req.consistent_read)?;
     if let Some(filter) = &prepared.filter {
         let mut names = Vec::new();
         condition_attributes(filter, &mut names);
-        if let Some(k) = names.iter().find(|n| def.key_schema.is_key_attribute(n)) {
+        if let Some(k) = names.iter().find(|n| src.key_schema.is_key_attribute(n)) {
             return Err(invalid(format!(
                 "Filter Expression can only contain non-primary key attributes: Primary key attribute: {k}"
             )));
         }
     }
+    plan_fetch(&mut src, req.select, &prepared)?;
     // `prepare` was given a key condition, so it parsed one.
     let Some(kc) = prepared.key_condition.as_ref() else {
         return Err(invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."));
     };
     let pk = values::encode_key_value(&kc.partition);
-    let prefix = keyspace::partition_prefix(def.id, keyspace::BASE_TABLE, &pk);
-    let partition_end = keyspace::prefix_end(&prefix);
-    let with = |v: &crate::model::value::AttributeValue| {
-        let mut k = prefix.clone();
-        k.extend_from_slice(&values::encode_key_value(v));
-        k
-    };
-    let end_bound = || match &partition_end {
-        Some(e) => Bound::Excluded(e.clone()),
-        None => Bound::Unbounded,
-    };
-    let (mut lower, mut upper) = match &kc.sort {
-        None => (Bound::Included(prefix.clone()), end_bound()),
-        Some(SortKeyCondition::Eq(v)) => (Bound::Included(with(v)), Bound::Included(with(v))),
-        Some(SortKeyCondition::Lt(v)) => (Bound::Included(prefix.clone()), Bound::Excluded(with(v))),
-        Some(SortKeyCondition::Le(v)) => (Bound::Included(prefix.clone()), Bound::Included(with(v))),
-        Some(SortKeyCondition::Gt(v)) => (Bound::Excluded(with(v)), end_bound()),
-        Some(SortKeyCondition::Ge(v)) => (Bound::Included(with(v)), end_bound()),
-        Some(SortKeyCondition::Between(a, b)) => (Bound::Included(with(a)), Bound::Included(with(b))),
-        Some(SortKeyCondition::BeginsWith(v)) => {
-            let mut start = prefix.clone();
-            crate::model::key::encode_sort_key_prefix(v, &mut start)?;
-            let end = keyspace::prefix_end(&start).map(Bound::Excluded).unwrap_or_else(end_bound);
-            (Bound::Included(start), end)
-        }
-    };
+    let prefix = keyspace::partition_prefix(def.id, src.id(), &pk);
+    let (mut lower, mut upper) = sort_bounds(&prefix, kc.sort.as_ref())?;
+    let key_schema = src.key_schema;
     if let Some(start) = &req.exclusive_start_key {
-        let key = start_key(&def, start)?;
-        if start.get(&def.key_schema.hash.name) != Some(&kc.partition) {
+        let key = src.start_key(start)?;
+        if start.get(&key_schema.hash.name) != Some(&kc.partition) {
             return Err(invalid("The provided starting key is outside query boundaries based on provided conditions"));
         }
-        if let (Some(cond), Some(r)) = (&kc.sort, &def.key_schema.range) {
+        if let (Some(cond), Some(r)) = (&kc.sort, &key_schema.range) {
             if !start.get(&r.name).is_some_and(|v| cond.matches(v)) {
                 return Err(invalid("The provided starting key does not match the range key predicate"));
             }
@@ -388,10 +491,10 @@ pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
             upper = Bound::Excluded(key);
         }
     }
-    let range_key = def.key_schema.range.clone();
+    let range_key = key_schema.range.clone();
     let sort = kc.sort.clone();
     let partition = kc.partition.clone();
-    let hash_name = def.key_schema.hash.name.clone();
+    let hash_name = key_schema.hash.name.clone();
     let accept = move |item: &Item| {
         item.get(&hash_name) == Some(&partition)
             && match (&sort, &range_key) {
@@ -399,13 +502,14 @@ pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
                 _ => true,
             }
     };
-    let page = read_page(db, &def, lower, upper, !req.scan_index_forward, req.limit, accept, &prepared)?;
+    let page = read_page(db, &src, lower, upper, !req.scan_index_forward, req.limit, accept, &prepared)?;
     Ok(page_response(page, req.select, &prepared))
 }
 
 pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
     let catalog = db.catalog_read();
     let def = resolve_table(&catalog, &req.table_name)?;
+    let mut src = resolve_source(&def, req.index_name.as_deref(), req.consistent_read)?;
     let prepared = prepare(
         &req.expressions,
         Texts {
@@ -414,14 +518,14 @@ pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
             ..Default::default()
         },
     )?;
-    reject_index(&def, req.index_name.as_deref(), req.consistent_read)?;
+    plan_fetch(&mut src, req.select, &prepared)?;
     let (start, end) = match req.segment {
-        Some((s, t)) => keyspace::segment_range(def.id, keyspace::BASE_TABLE, s, t),
-        None => keyspace::index_range(def.id, keyspace::BASE_TABLE),
+        Some((s, t)) => keyspace::segment_range(def.id, src.id(), s, t),
+        None => keyspace::index_range(def.id, src.id()),
     };
     let mut lower = Bound::Included(start);
     if let Some(k) = &req.exclusive_start_key {
-        let key = start_key(&def, k)?;
+        let key = src.start_key(k)?;
         if let Some((s, t)) = req.segment {
             let hash = u32::from_be_bytes([key[5], key[6], key[7], key[8]]);
             if keyspace::segment_of_hash(hash, t) != s {
@@ -432,7 +536,7 @@ pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
         }
         lower = Bound::Excluded(key);
     }
-    let page = read_page(db, &def, lower, Bound::Excluded(end), false, req.limit, |_| true, &prepared)?;
+    let page = read_page(db, &src, lower, Bound::Excluded(end), false, req.limit, |_| true, &prepared)?;
     Ok(page_response(page, req.select, &prepared))
 }
 

@@ -73,39 +73,19 @@ fn statement_text(entry: &Json) -> Result<&str> {
     }
 }
 
-/// The key schema of the table, or of the named index.
+/// The key schema of the table, or of the named index (read from the
+/// catalog: a statement must not pay for DescribeTable's item counts).
 fn key_schema(db: &Database, table: &str, index: Option<&str>) -> Result<KeySchema> {
-    let described = execute(db, "DescribeTable", &json!({ "TableName": table }))?;
-    let t = &described["Table"];
+    let catalog = db.catalog_read();
+    let def = catalog.get(table).ok_or_else(|| super::table::table_not_found(table))?;
     let schema = match index {
-        None => &t["KeySchema"],
-        Some(name) => {
-            let found = ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"]
-                .iter()
-                .filter_map(|k| t[*k].as_array())
-                .flatten()
-                .find(|i| i["IndexName"].as_str() == Some(name));
-            match found {
-                Some(i) => &i["KeySchema"],
-                None => {
-                    return Err(Error::Validation(format!(
-                        "The table does not have the specified index: {name}"
-                    )))
-                }
-            }
-        }
+        None => &def.key_schema,
+        Some(name) => match def.index(name) {
+            Some((i, _)) => &i.key_schema,
+            None => return Err(Error::Validation(format!("The table does not have the specified index: {name}"))),
+        },
     };
-    let attr = |kind: &str| {
-        schema
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|k| k["KeyType"] == kind)
-            .and_then(|k| k["AttributeName"].as_str())
-            .map(String::from)
-    };
-    let hash = attr("HASH").ok_or_else(|| Error::Validation(format!("Table {table} has no partition key")))?;
-    Ok(KeySchema { hash, range: attr("RANGE") })
+    Ok(KeySchema { hash: schema.hash.name.clone(), range: schema.range.as_ref().map(|r| r.name.clone()) })
 }
 
 fn prepare(db: &Database, text: &str, params: &[Json]) -> Result<Prepared> {

@@ -207,6 +207,8 @@ pub fn create_table(db: &Database, req: CreateTableRequest) -> Result<TableDef> 
         key_schema: spec.key_schema,
         projection: spec.projection,
         throughput: spec.throughput,
+        // A new table has no items, so its indexes are complete.
+        populated: true,
     };
     let mut next_index = 1u8;
     let mut local_indexes = Vec::new();
@@ -232,6 +234,8 @@ pub fn create_table(db: &Database, req: CreateTableRequest) -> Result<TableDef> 
         created_at,
         deletion_protection: req.deletion_protection,
         attribute_schema: req.attribute_schema,
+        dropping_indexes: Vec::new(),
+        next_index_id: next_index,
     };
     let mut batch = WriteBatch::new();
     batch.put(catalog_key(&def.name), encode_def(&def)?);
@@ -244,7 +248,7 @@ pub fn create_table(db: &Database, req: CreateTableRequest) -> Result<TableDef> 
 pub fn handle_create_table(db: &Database, request: &Value) -> Result<Value> {
     let req = parse_create_table(request)?;
     let def = create_table(db, req)?;
-    Ok(json!({ "TableDescription": describe::table_description(&def, Default::default()) }))
+    Ok(json!({ "TableDescription": describe::table_description(&def, &Default::default()) }))
 }
 
 // ----- DescribeTable / ListTables / DeleteTable ----------------------------
@@ -258,7 +262,7 @@ fn single_table_name(request: &Value) -> Result<String> {
     Ok(name.to_string())
 }
 
-fn table_not_found(name: &str) -> Error {
+pub(crate) fn table_not_found(name: &str) -> Error {
     Error::ResourceNotFound(format!("Requested resource not found: Table: {name} not found"))
 }
 
@@ -268,7 +272,7 @@ pub fn handle_describe_table(db: &Database, request: &Value) -> Result<Value> {
     let def = catalog.get(&name).ok_or_else(|| table_not_found(&name))?;
     let tree = db.tree_read();
     let stats = describe::table_stats(&tree, def)?;
-    Ok(json!({ "Table": describe::table_description(def, stats) }))
+    Ok(json!({ "Table": describe::table_description(def, &stats) }))
 }
 
 pub fn handle_list_tables(db: &Database, request: &Value) -> Result<Value> {
@@ -315,7 +319,7 @@ pub fn handle_delete_table(db: &Database, request: &Value) -> Result<Value> {
     batch.delete(catalog_key(&name));
     tree.write(batch)?;
     catalog.remove(&name);
-    let mut desc = describe::table_description(&def, stats);
+    let mut desc = describe::table_description(&def, &stats);
     desc["TableStatus"] = json!("DELETING");
     Ok(json!({ "TableDescription": desc }))
 }
@@ -400,9 +404,12 @@ pub fn handle_update_table(db: &Database, request: &Value) -> Result<Value> {
     let mut batch = WriteBatch::new();
     batch.put(catalog_key(&def.name), encode_def(&def)?);
     tree.write(batch)?;
+    // Index creations and deletions were recorded first, so a crash while
+    // entries are written or removed is finished at the next open.
+    super::index::finish_pending(&mut tree, &mut def)?;
     let stats = describe::table_stats(&tree, &def)?;
     catalog.insert(def.clone());
-    Ok(json!({ "TableDescription": describe::table_description(&def, stats) }))
+    Ok(json!({ "TableDescription": describe::table_description(&def, &stats) }))
 }
 
 /// Apply `GlobalSecondaryIndexUpdates` (Create, Update, Delete) to `def`.
@@ -467,15 +474,18 @@ fn apply_gsi_updates(
                     def.attribute_definitions.push(a.clone());
                 }
             }
-            let id = def.max_index_id().checked_add(1).filter(|id| *id <= keyspace::MAX_INDEX_ID).ok_or_else(|| {
-                Error::LimitExceeded("Too many index creations on this table".into())
-            })?;
+            let id = def
+                .free_index_id(keyspace::MAX_INDEX_ID)
+                .ok_or_else(|| Error::LimitExceeded("Too many index creations on this table".into()))?;
+            def.next_index_id = id + 1;
+            // Backfilled by `index::finish_pending` before UpdateTable answers.
             def.global_indexes.push(IndexDef {
                 name: spec.name,
                 id,
                 key_schema: spec.key_schema,
                 projection: spec.projection,
                 throughput: spec.throughput,
+                populated: false,
             });
         } else if let Some(change) = change {
             let Some(g) = def.global_indexes.iter_mut().find(|g| g.name == index_name) else {
@@ -494,14 +504,16 @@ fn apply_gsi_updates(
                 g.throughput = Some(throughput_value(raw)?);
             }
         } else if delete.is_some() {
-            let before = def.global_indexes.len();
-            def.global_indexes.retain(|g| g.name != index_name);
-            if def.global_indexes.len() == before {
+            let Some(pos) = def.global_indexes.iter().position(|g| g.name == index_name) else {
                 return Err(Error::ResourceNotFound(format!(
                     "Requested resource not found: Index: {index_name} not found for table {}",
                     def.name
                 )));
-            }
+            };
+            let gone = def.global_indexes.remove(pos);
+            // Its entries are removed by `index::finish_pending`.
+            def.next_index_id = def.next_index_id.max(gone.id + 1);
+            def.dropping_indexes.push(gone.id);
         }
     }
     // Drop definitions no longer used by any key (DynamoDB forgets them too).

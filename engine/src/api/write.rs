@@ -224,11 +224,14 @@ pub fn evaluate(tree: &Tree, plan: PlannedWrite) -> Result<Effect> {
     Ok(Effect { def: plan.def, key: plan.key, old, new, writes: !is_check, attributes })
 }
 
-/// Add an evaluated write to the request's batch (with, in time, its index
-/// entries and change records).
+/// Add an evaluated write to the request's batch, with its secondary-index
+/// entries ([`super::index::stage_entries`]).
 pub fn stage_write(batch: &mut WriteBatch, effect: &Effect) -> Result<()> {
     if !effect.writes {
         return Ok(());
+    }
+    if !effect.def.local_indexes.is_empty() || !effect.def.global_indexes.is_empty() {
+        super::index::stage_entries(batch, &effect.def, effect.old.as_ref(), effect.new.as_ref())?;
     }
     match &effect.new {
         Some(item) => batch.put(effect.key.clone(), values::encode_item(item)?),

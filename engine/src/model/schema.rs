@@ -122,6 +122,12 @@ pub struct IndexDef {
     pub projection: IndexProjection,
     /// Global indexes only, in PROVISIONED mode.
     pub throughput: Option<Throughput>,
+    /// Whether every base item already has its entry in this index. False
+    /// while UpdateTable backfills a new global index (a crash mid-way makes
+    /// the next open finish the job), and for definitions written before the
+    /// index layer maintained entries, which are backfilled at open.
+    #[serde(default)]
+    pub populated: bool,
 }
 
 /// Everything known about one table.
@@ -146,6 +152,15 @@ pub struct TableDef {
     /// The KeystoneDB attribute schema extension ([`crate::model::validation`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attribute_schema: Option<crate::model::validation::AttributeSchema>,
+    /// Ids of deleted global indexes whose entries are still being removed
+    /// (finished at the next open after a crash).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dropping_indexes: Vec<u8>,
+    /// The next free index id; ids are never reused within a table, so a
+    /// leftover entry of a deleted index can never pass for a new index's.
+    /// 0 in definitions written before this field existed.
+    #[serde(default)]
+    pub next_index_id: u8,
 }
 
 impl TableDef {
@@ -157,6 +172,18 @@ impl TableDef {
     /// The largest index id in use (0 when the table has no index).
     pub fn max_index_id(&self) -> u8 {
         self.local_indexes.iter().chain(self.global_indexes.iter()).map(|i| i.id).max().unwrap_or(0)
+    }
+
+    /// The id a new index takes, or `None` when the id space is used up.
+    pub fn free_index_id(&self, max: u8) -> Option<u8> {
+        let used = self.dropping_indexes.iter().copied().max().unwrap_or(0).max(self.max_index_id());
+        let next = self.next_index_id.max(used.checked_add(1)?);
+        (next <= max).then_some(next)
+    }
+
+    /// Every secondary index, local ones first, with whether it is global.
+    pub fn indexes(&self) -> impl Iterator<Item = (&IndexDef, bool)> {
+        self.local_indexes.iter().map(|i| (i, false)).chain(self.global_indexes.iter().map(|i| (i, true)))
     }
 
     pub fn index(&self, name: &str) -> Option<(&IndexDef, bool)> {
@@ -272,6 +299,8 @@ mod tests {
             created_at: 1.5,
             deletion_protection: false,
             attribute_schema: None,
+            dropping_indexes: vec![],
+            next_index_id: 0,
         }
     }
 
