@@ -2,10 +2,6 @@
 // code does against DynamoDB must work unchanged against the local endpoint.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import path from 'node:path';
-import fs from 'node:fs';
 import {
   DynamoDBClient, CreateTableCommand, DescribeTableCommand, ListTablesCommand, PutItemCommand,
   GetItemCommand, UpdateItemCommand, DeleteItemCommand, QueryCommand, ScanCommand,
@@ -13,31 +9,7 @@ import {
   ExecuteStatementCommand, DeleteTableCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, GetCommand, QueryCommand as DocQuery, paginateQuery } from '@aws-sdk/lib-dynamodb';
-
-const root = path.resolve(import.meta.dirname, '../..');
-const bin = process.env.KSTONE_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(root, 'target'), 'debug', 'kstone');
-
-/** Start `kstone serve` on a free port; resolves with { proc, endpoint }. */
-export async function startServer(args = []) {
-  assert.ok(fs.existsSync(bin), `kstone binary not found at ${bin} (run cargo build -p kstone-cli first)`);
-  const proc = spawn(bin, ['serve', '--in-memory', '--port', '0', '--log-level', 'warn', ...args], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let seen = '';
-  const endpoint = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${seen}`)), 20000);
-    proc.stderr.on('data', (chunk) => {
-      seen += chunk;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(seen);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${seen}`)));
-  });
-  return { proc, endpoint };
-}
+import { startServer, endpointFrom } from './server.mjs';
 
 function client(endpoint, credentials = { accessKeyId: 'local', secretAccessKey: 'local' }) {
   return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
@@ -53,10 +25,7 @@ before(async () => {
 
 after(async () => {
   ddb?.destroy();
-  if (server) {
-    server.proc.kill('SIGTERM');
-    await once(server.proc, 'exit');
-  }
+  await server?.stop();
 });
 
 test('tables: create, describe, list, delete', async () => {
@@ -213,4 +182,43 @@ test('malformed requests get DynamoDB protocol errors', async () => {
   const text = await r.text();
   const { default: zlib } = await import('node:zlib');
   assert.equal(Number(r.headers.get('x-amz-crc32')), zlib.crc32(Buffer.from(text)));
+});
+
+// KSTONE_SERVE_AUTH_RUNS=200 repeats this case (each run with a server of its
+// own) to shake out start-up and connection races.
+const authRuns = Math.min(1000, Math.max(1, Number(process.env.KSTONE_SERVE_AUTH_RUNS ?? 1)));
+
+test(`--require-auth verifies SigV4 signatures (${authRuns} run${authRuns > 1 ? 's' : ''})`, async () => {
+  for (let run = 0; run < authRuns; run++) {
+    const secured = await startServer(['--require-auth', 'AKIDLOCAL:s3cret']);
+    const clients = [];
+    try {
+      const good = client(secured.endpoint, { accessKeyId: 'AKIDLOCAL', secretAccessKey: 's3cret' });
+      const wrongSecret = client(secured.endpoint, { accessKeyId: 'AKIDLOCAL', secretAccessKey: 'nope' });
+      const wrongKey = client(secured.endpoint, { accessKeyId: 'SOMEONE', secretAccessKey: 's3cret' });
+      clients.push(good, wrongSecret, wrongKey);
+      const context = `run ${run}, endpoint ${secured.endpoint}`;
+      const listed = await good.send(new ListTablesCommand({}));
+      assert.deepEqual(listed.TableNames, [], context);
+      const expectError = (name) => (e) => {
+        assert.equal(e.name, name, `${context}: ${e.message} (HTTP ${e.$metadata?.httpStatusCode}, body ${e.$response?.body})`);
+        assert.equal(e.$metadata.httpStatusCode, 400, context);
+        return true;
+      };
+      await assert.rejects(wrongSecret.send(new ListTablesCommand({})), expectError('InvalidSignatureException'));
+      await assert.rejects(wrongKey.send(new ListTablesCommand({})), expectError('UnrecognizedClientException'));
+      // A refused request leaves the connection usable for the next one.
+      assert.deepEqual((await good.send(new ListTablesCommand({}))).TableNames, [], context);
+    } finally {
+      for (const c of clients) c.destroy();
+      await secured.stop();
+    }
+  }
+});
+
+test('the start-up line counts only once it is complete', () => {
+  // What a reader of the server's stderr may see while the line is still arriving.
+  assert.equal(endpointFrom('kstone serve: listening on http://127.0.0.1:4'), null);
+  assert.equal(endpointFrom('kstone serve: listening on http://127.0.0.1:45678 (in mem'), null);
+  assert.equal(endpointFrom('kstone serve: listening on http://127.0.0.1:45678 (in memory)\n'), 'http://127.0.0.1:45678');
 });

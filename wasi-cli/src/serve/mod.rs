@@ -11,6 +11,12 @@
 //! (`x-amzn-RequestId`, `x-amz-crc32`) and errors DynamoDB's `__type`
 //! namespaces, since SDKs read the exception name from there.
 //!
+//! A body over the limit is answered with 413 only after the rest of it has
+//! been read and dropped (up to four times the limit, for ten seconds):
+//! closing on a client that is still sending makes it see a connection reset
+//! instead of the answer. A client that waits for `100-continue` is refused
+//! before it sends anything.
+//!
 //! On SIGINT or SIGTERM the server stops accepting, lets requests in flight
 //! finish (for up to ten seconds), then closes the database so that every
 //! acknowledged write is on disk.
@@ -20,7 +26,7 @@ mod sigv4;
 pub use sigv4::Credentials;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -144,8 +150,7 @@ async fn serve(db: Arc<Database>, opts: ServeOptions) -> Result<(), String> {
         max_body: opts.max_body,
         requests: AtomicU64::new(0),
     });
-    // This exact line is what scripts and tests wait for (and read the port from).
-    eprintln!("kstone serve: listening on http://{local} ({})", opts.label);
+    announce(&mut std::io::stderr().lock(), local, &opts.label);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
@@ -187,6 +192,16 @@ async fn serve(db: Arc<Database>, opts: ServeOptions) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Write the start-up line, which scripts and tests wait for and read the
+/// port from. It goes out in one `write`: `eprintln!` writes each formatted
+/// piece separately (`127`, `.`, `0`, …), so a reader of the pipe could see
+/// `…listening on http://127` and connect to host `127` (0.0.0.127) instead.
+fn announce(out: &mut impl std::io::Write, local: SocketAddr, label: &str) {
+    let line = format!("kstone serve: listening on http://{local} ({label})\n");
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.flush();
 }
 
 async fn shutdown_signal() {
@@ -290,6 +305,62 @@ fn engine_error(e: &Error, n: u64) -> Response<Full<Bytes>> {
     error_response(e.name(), &e.to_string(), extra, n)
 }
 
+/// How much of an oversized body is read and thrown away so the answer can be
+/// delivered: a client still sending when the server closes gets a reset
+/// instead of the 413. Beyond this the connection is closed.
+fn drain_cap(max_body: usize) -> u64 {
+    (max_body as u64).saturating_mul(4)
+}
+
+/// How long a client may take to send the rest of an oversized body.
+const DRAIN_TIME: Duration = Duration::from_secs(10);
+
+enum BodyRead {
+    Whole(Bytes),
+    /// Over the limit; `drained` when the rest was read to its end.
+    TooLarge { drained: bool },
+    /// The connection failed mid-body.
+    Failed,
+}
+
+/// Read a request body of at most `max` bytes (chunked or not).
+async fn read_body(mut body: Incoming, max: usize) -> BodyRead {
+    let mut buf = bytes::BytesMut::new();
+    loop {
+        match body.frame().await {
+            None => return BodyRead::Whole(buf.freeze()),
+            Some(Err(_)) => return BodyRead::Failed,
+            Some(Ok(frame)) => {
+                let Some(data) = frame.data_ref() else { continue };
+                if buf.len() + data.len() > max {
+                    let seen = (buf.len() + data.len()) as u64;
+                    drop(buf);
+                    let drained = tokio::time::timeout(DRAIN_TIME, discard(body, drain_cap(max).saturating_sub(seen)))
+                        .await
+                        .unwrap_or(false);
+                    return BodyRead::TooLarge { drained };
+                }
+                buf.extend_from_slice(data);
+            }
+        }
+    }
+}
+
+/// Read and drop the rest of `body`; false when it is longer than `budget`.
+async fn discard(mut body: Incoming, mut budget: u64) -> bool {
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else { return false };
+        if let Some(data) = frame.data_ref() {
+            let len = data.len() as u64;
+            if len > budget {
+                return false;
+            }
+            budget -= len;
+        }
+    }
+    true
+}
+
 async fn handle(req: Request<Incoming>, state: Arc<State>) -> Result<Response<Full<Bytes>>, Infallible> {
     let n = state.requests.fetch_add(1, Ordering::Relaxed);
     let started = Instant::now();
@@ -325,19 +396,36 @@ async fn dispatch(req: Request<Incoming>, state: &State, n: u64) -> (Response<Fu
         .iter()
         .filter_map(|(k, v)| v.to_str().ok().map(|v| (k.as_str().to_string(), v.to_string())))
         .collect();
-    let body = match Limited::new(body, state.max_body).collect().await {
-        Ok(b) => b.to_bytes(),
-        Err(_) => {
-            return (
-                error_response(
-                    "RequestEntityTooLargeException",
-                    &format!("Request must be smaller than {} bytes", state.max_body),
-                    None,
-                    n,
-                ),
-                None,
-            )
+    let too_large = |connection_usable: bool| {
+        let mut resp = error_response(
+            "RequestEntityTooLargeException",
+            &format!("Request must be smaller than {} bytes", state.max_body),
+            None,
+            n,
+        );
+        if !connection_usable {
+            // Part of the body was never read, so the connection cannot carry
+            // another request: say so, or a client would reuse it and fail.
+            resp.headers_mut().insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
         }
+        resp
+    };
+    let declared = parts.headers.get(hyper::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let expects_continue = parts
+        .headers
+        .get(hyper::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if let Some(len) = declared.filter(|&len| len > state.max_body as u64) {
+        // A client waiting for 100-continue has not sent the body: answer
+        // at once. So does one announcing more than is worth discarding.
+        if expects_continue || len > drain_cap(state.max_body) {
+            return (too_large(false), None);
+        }
+    }
+    let body = match read_body(body, state.max_body).await {
+        BodyRead::Whole(b) => b,
+        BodyRead::TooLarge { drained } => return (too_large(drained), None),
+        BodyRead::Failed => return (too_large(false), None),
     };
     if let Some(creds) = &state.auth {
         let signed = sigv4::SignedRequest {
@@ -404,4 +492,61 @@ async fn dispatch(req: Request<Incoming>, state: &State, n: u64) -> (Response<Fu
         }
     };
     (resp, Some(op))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kstone_engine::StorageError;
+
+    /// Records each `write` call separately.
+    #[derive(Default)]
+    struct Writes(Vec<Vec<u8>>);
+
+    impl std::io::Write for Writes {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.push(buf.to_vec());
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_start_up_line_is_one_write() {
+        let mut out = Writes::default();
+        announce(&mut out, "127.0.0.1:45678".parse().unwrap(), "in memory");
+        assert_eq!(out.0, vec![b"kstone serve: listening on http://127.0.0.1:45678 (in memory)\n".to_vec()]);
+    }
+
+    fn body_json(resp: Response<Full<Bytes>>) -> (StatusCode, hyper::HeaderMap, Value) {
+        let (parts, body) = resp.into_parts();
+        let bytes = block_on(body.collect()).unwrap().to_bytes();
+        let crc = crc32fast::hash(&bytes);
+        assert_eq!(parts.headers["x-amz-crc32"].to_str().unwrap(), crc.to_string());
+        (parts.status, parts.headers, serde_json::from_slice(&bytes).unwrap())
+    }
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+    }
+
+    #[test]
+    fn storage_failures_are_500_internal_server_error() {
+        let (status, headers, body) = body_json(engine_error(&Error::Storage(StorageError::Closed), 7));
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(body["__type"], "com.amazonaws.dynamodb.v20120810#InternalServerError");
+        assert_eq!(headers["x-amzn-errortype"], "InternalServerError");
+    }
+
+    #[test]
+    fn client_errors_are_400_in_their_namespaces() {
+        let (status, _, body) = body_json(error_response("SerializationException", "bad", None, 1));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body, json!({"__type": "com.amazon.coral.service#SerializationException", "message": "bad"}));
+        let (status, _, body) = body_json(error_response("ResourceNotFoundException", "gone", None, 2));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["__type"], "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException");
+    }
 }
