@@ -33,6 +33,11 @@ pub struct DatabaseConfig {
     pub durability: Durability,
     /// Passphrase for an encrypted database (`None`: not encrypted).
     pub passphrase: Option<String>,
+    /// DynamoDB's item collection limit for tables with local secondary
+    /// indexes: the bytes of one partition's items plus their LSI entries.
+    /// A write that would grow a collection past it fails with
+    /// ItemCollectionSizeLimitExceededException. 10 GB, as in DynamoDB.
+    pub item_collection_limit_bytes: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -43,6 +48,7 @@ impl Default for DatabaseConfig {
             compression: true,
             durability: Durability::default(),
             passphrase: None,
+            item_collection_limit_bytes: 10 << 30,
         }
     }
 }

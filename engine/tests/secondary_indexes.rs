@@ -409,3 +409,75 @@ fn partiql_selects_from_an_index() {
     );
     assert_eq!(name, "ValidationException");
 }
+
+#[test]
+fn lsi_item_collections_are_limited() {
+    let config = DatabaseConfig { item_collection_limit_bytes: 4000, ..DatabaseConfig::default() };
+    let db = Database::open_file(Box::new(MemoryFile::new()), config).unwrap();
+    orders(&db);
+    let big = |n: u32| {
+        let mut item = order("c1", n, n, None, n);
+        item["pad"] = json!({"S": "x".repeat(800)});
+        item
+    };
+    // Each item counts once in the table and once (keys only) in the LSI.
+    for n in 0..4 {
+        put(&db, big(n));
+    }
+    let (name, msg) = fail(&db, "PutItem", json!({"TableName": "Orders", "Item": big(9)}));
+    assert_eq!((name.as_str(), msg.as_str()), ("ItemCollectionSizeLimitExceededException", "Item collection size limit exceeded"));
+    let (name, _) = fail(
+        &db,
+        "TransactWriteItems",
+        json!({"TransactItems": [{"Put": {"TableName": "Orders", "Item": big(9)}}]}),
+    );
+    assert_eq!(name, "ItemCollectionSizeLimitExceededException");
+    // Other partitions, shrinking writes and deletes still pass.
+    put(&db, order("c2", 1, 1, None, 1));
+    put(&db, order("c1", 0, 0, None, 0));
+    ok(&db, "DeleteItem", json!({"TableName": "Orders", "Key": {"customer": {"S": "c1"}, "order": {"N": "1"}}}));
+    put(&db, big(9));
+    assert_eq!(query_index(&db, "by_amount", "customer = :c", json!({":c": {"S": "c1"}}))["Count"], 4);
+}
+
+/// A file written before index entries were maintained: its definitions
+/// lack `populated` and it holds no entries. Opening it builds them.
+#[test]
+fn indexes_of_older_files_are_built_at_open() {
+    use kstone_engine::api::keyspace;
+    use kstone_engine::lsm::WriteBatch;
+    use kstone_engine::model::schema::catalog_key;
+    let file = MemoryFile::new();
+    let db = Database::open_file(Box::new(file.clone()), DatabaseConfig::default()).unwrap();
+    orders(&db);
+    for n in 0..5 {
+        put(&db, order("c1", n, n, Some("open"), n));
+    }
+    // Rewrite the store as the previous version left it.
+    let desc = ok(&db, "DescribeTable", json!({"TableName": "Orders"}));
+    assert_eq!(desc["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], 5);
+    let tree_key = catalog_key("Orders");
+    let mut batch = WriteBatch::new();
+    let stored = kstone_engine::testing::get_raw(&db, &tree_key).expect("catalog entry");
+    let mut def: Value = serde_json::from_slice(&stored).unwrap();
+    let table_id = def["id"].as_u64().unwrap() as u32;
+    for family in ["local_indexes", "global_indexes"] {
+        for index in def[family].as_array_mut().unwrap() {
+            index.as_object_mut().unwrap().remove("populated");
+            let id = index["id"].as_u64().unwrap() as u8;
+            for key in kstone_engine::testing::keys_in(&db, keyspace::index_range(table_id, id)) {
+                batch.delete(key);
+            }
+        }
+    }
+    def.as_object_mut().unwrap().remove("next_index_id");
+    batch.put(tree_key, serde_json::to_vec(&def).unwrap());
+    db.write_batch(batch).unwrap();
+    drop(db);
+    let db = Database::open_file(Box::new(file), DatabaseConfig::default()).unwrap();
+    let desc = ok(&db, "DescribeTable", json!({"TableName": "Orders"}));
+    assert_eq!(desc["Table"]["GlobalSecondaryIndexes"][0]["ItemCount"], 5);
+    assert_eq!(desc["Table"]["LocalSecondaryIndexes"][0]["ItemCount"], 5);
+    let r = query_index(&db, "by_amount", "customer = :c AND amount >= :a", json!({":c": {"S": "c1"}, ":a": {"N": "3"}}));
+    assert_eq!(numbers(&r, "order"), vec![3, 4]);
+}

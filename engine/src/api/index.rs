@@ -36,7 +36,7 @@
 use super::keys::{encode_primary_key, key_attributes};
 use super::keyspace;
 use super::values;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lsm::{Tree, WriteBatch};
 use crate::model::schema::{catalog_key, Catalog, IndexDef, ProjectionType, TableDef};
 use crate::model::value::Item;
@@ -133,6 +133,50 @@ pub fn entry_size(def: &TableDef, index: &IndexDef, item: &Item) -> usize {
         Some(_) => values::item_size(&project(def, index, item)),
         None => 0,
     }
+}
+
+/// Refuse a write that would grow an item collection (one partition of a
+/// table with local secondary indexes: its items and their LSI entries)
+/// past the configured limit, as DynamoDB does at 10 GB. The collection is
+/// measured in stored bytes (the item codec is close to DynamoDB's size
+/// measure) by reading its keys and values without decoding them, so the
+/// check costs one pass over the partition on tables with LSIs; writes that
+/// do not grow an item's footprint always pass.
+pub fn check_collection_size(tree: &Tree, def: &TableDef, old: Option<&Item>, new: Option<&Item>) -> Result<()> {
+    let Some(new) = new else { return Ok(()) };
+    let footprint = |item: &Item| -> Result<u64> {
+        let mut bytes = values::encode_item(item)?.len() as u64;
+        for index in &def.local_indexes {
+            if entry_key(def, index, item).is_some() {
+                bytes += values::encode_item(&project(def, index, item))?.len() as u64;
+            }
+        }
+        Ok(bytes)
+    };
+    let grown = footprint(new)?;
+    let before = match old {
+        Some(o) => footprint(o)?,
+        None => 0,
+    };
+    if grown <= before {
+        return Ok(());
+    }
+    let limit = tree.config.item_collection_limit_bytes;
+    let Some(pk) = new.get(&def.key_schema.hash.name) else { return Ok(()) };
+    let pk = values::encode_key_value(pk);
+    let mut size = 0u64;
+    for id in std::iter::once(keyspace::BASE_TABLE).chain(def.local_indexes.iter().map(|i| i.id)) {
+        let prefix = keyspace::partition_prefix(def.id, id, &pk);
+        let end = keyspace::prefix_end(&prefix);
+        let upper = end.as_deref().map_or(Bound::Unbounded, Bound::Excluded);
+        for entry in tree.range(Bound::Included(&prefix), upper, false) {
+            size += entry?.1.len() as u64;
+        }
+    }
+    if size.saturating_sub(before) + grown > limit {
+        return Err(Error::ItemCollectionSizeLimitExceeded("Item collection size limit exceeded".into()));
+    }
+    Ok(())
 }
 
 /// The base-table key of the item an entry stands for.

@@ -207,6 +207,9 @@ pub fn evaluate(tree: &Tree, plan: PlannedWrite) -> Result<Effect> {
             }
         }
     };
+    if !plan.def.local_indexes.is_empty() && new.is_some() && !is_check {
+        super::index::check_collection_size(tree, &plan.def, old.as_ref(), new.as_ref())?;
+    }
     let attributes = match plan.return_values {
         ReturnValues::None => None,
         ReturnValues::AllOld => old.clone(),
