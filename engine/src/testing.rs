@@ -61,6 +61,19 @@ fn process_tag() -> String {
     .clone()
 }
 
+/// The raw tree value at `key` (tests that rewrite stored records, e.g. to
+/// reproduce what an older version left in a file).
+pub fn get_raw(db: &crate::Database, key: &[u8]) -> Option<Vec<u8>> {
+    db.tree_read().get(key).ok().flatten()
+}
+
+/// Every tree key in `[start, end)`.
+pub fn keys_in(db: &crate::Database, (start, end): (Vec<u8>, Vec<u8>)) -> Vec<Vec<u8>> {
+    use std::ops::Bound;
+    let tree = db.tree_read();
+    tree.range(Bound::Included(&start), Bound::Excluded(&end), false).filter_map(|e| e.ok().map(|(k, _)| k)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,15 +89,3 @@ mod tests {
     }
 }
 
-/// The raw tree value at `key` (tests that rewrite stored records, e.g. to
-/// reproduce what an older version left in a file).
-pub fn get_raw(db: &crate::Database, key: &[u8]) -> Option<Vec<u8>> {
-    db.tree_read().get(key).ok().flatten()
-}
-
-/// Every tree key in `[start, end)`.
-pub fn keys_in(db: &crate::Database, (start, end): (Vec<u8>, Vec<u8>)) -> Vec<Vec<u8>> {
-    use std::ops::Bound;
-    let tree = db.tree_read();
-    tree.range(Bound::Included(&start), Bound::Excluded(&end), false).filter_map(|e| e.ok().map(|(k, _)| k)).collect()
-}
