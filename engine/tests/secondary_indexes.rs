@@ -426,12 +426,13 @@ fn lsi_item_collections_are_limited() {
     }
     let (name, msg) = fail(&db, "PutItem", json!({"TableName": "Orders", "Item": big(9)}));
     assert_eq!((name.as_str(), msg.as_str()), ("ItemCollectionSizeLimitExceededException", "Item collection size limit exceeded"));
-    let (name, _) = fail(
+    let (name, msg) = fail(
         &db,
         "TransactWriteItems",
         json!({"TransactItems": [{"Put": {"TableName": "Orders", "Item": big(9)}}]}),
     );
-    assert_eq!(name, "ItemCollectionSizeLimitExceededException");
+    assert_eq!(name, "TransactionCanceledException");
+    assert!(msg.ends_with("[ItemCollectionSizeLimitExceeded]"), "{msg}");
     // Other partitions, shrinking writes and deletes still pass.
     put(&db, order("c2", 1, 1, None, 1));
     put(&db, order("c1", 0, 0, None, 0));

@@ -182,6 +182,14 @@ pub fn transact_write(db: &Database, req: &TransactWriteItemsRequest, raw: Optio
                 failed = true;
                 reasons.push(CancellationReason { code: Some("ValidationError".into()), message: Some(message), item: None });
             }
+            Err(Error::ItemCollectionSizeLimitExceeded(message)) => {
+                failed = true;
+                reasons.push(CancellationReason {
+                    code: Some("ItemCollectionSizeLimitExceeded".into()),
+                    message: Some(message),
+                    item: None,
+                });
+            }
             Err(other) => return Err(other),
         }
     }
