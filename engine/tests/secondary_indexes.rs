@@ -482,3 +482,53 @@ fn indexes_of_older_files_are_built_at_open() {
     let r = query_index(&db, "by_amount", "customer = :c AND amount >= :a", json!({":c": {"S": "c1"}, ":a": {"N": "3"}}));
     assert_eq!(numbers(&r, "order"), vec![3, 4]);
 }
+
+#[test]
+fn update_table_index_changes_are_validated_and_skip_mistyped_items() {
+    let db = Database::in_memory().unwrap();
+    orders(&db);
+    // Stored before the index exists: a number, a list and an empty string
+    // where the new index wants a string. None of them enters the index.
+    let mut a = order("c1", 1, 1, None, 1);
+    a["colour"] = json!({"N": "5"});
+    let mut b = order("c1", 2, 1, None, 1);
+    b["colour"] = json!({"L": []});
+    let mut c = order("c1", 3, 1, None, 1);
+    c["colour"] = json!({"S": ""});
+    let mut d = order("c1", 4, 1, None, 1);
+    d["colour"] = json!({"S": "red"});
+    for item in [a, b, c, d] {
+        put(&db, item);
+    }
+    let create = |name: &str| {
+        json!({"Create": {"IndexName": name, "KeySchema": [{"AttributeName": "colour", "KeyType": "HASH"}],
+                          "Projection": {"ProjectionType": "KEYS_ONLY"}}})
+    };
+    let defs = json!([{"AttributeName": "colour", "AttributeType": "S"}]);
+    let (name, msg) = fail(
+        &db,
+        "UpdateTable",
+        json!({"TableName": "Orders", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": [create("one"), create("two")]}),
+    );
+    assert_eq!(
+        (name.as_str(), msg.as_str()),
+        ("LimitExceededException", "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")
+    );
+    let (name, msg) = fail(
+        &db,
+        "UpdateTable",
+        json!({"TableName": "Orders", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": [create("by_sku")]}),
+    );
+    assert_eq!((name.as_str(), msg.as_str()), ("ValidationException", "One or more parameter values were invalid: Duplicate index name: by_sku"));
+    ok(&db, "UpdateTable", json!({"TableName": "Orders", "AttributeDefinitions": defs, "GlobalSecondaryIndexUpdates": [create("by_colour")]}));
+    let scan = ok(&db, "Scan", json!({"TableName": "Orders", "IndexName": "by_colour"}));
+    assert_eq!(numbers(&scan, "order"), vec![4]);
+    // From now on, the index key type is enforced on writes.
+    let mut e = order("c1", 5, 1, None, 1);
+    e["colour"] = json!({"N": "1"});
+    let (name, msg) = fail(&db, "PutItem", json!({"TableName": "Orders", "Item": e}));
+    assert_eq!(
+        (name.as_str(), msg.as_str()),
+        ("ValidationException", "One or more parameter values were invalid: Type mismatch for Index Key colour Expected: S Actual: N IndexName: by_colour")
+    );
+}

@@ -38,7 +38,8 @@ use super::keyspace;
 use super::values;
 use crate::error::{Error, Result};
 use crate::lsm::{Tree, WriteBatch};
-use crate::model::schema::{catalog_key, Catalog, IndexDef, ProjectionType, TableDef};
+use crate::model::schema::{catalog_key, Catalog, IndexDef, KeyAttribute, ProjectionType, ScalarType, TableDef};
+use crate::model::value::AttributeValue;
 use crate::model::value::Item;
 use std::ops::Bound;
 
@@ -50,10 +51,24 @@ const CHUNK_BYTES: usize = 4 << 20;
 
 /// The tree key of `item`'s entry in `index`, or `None` when the item lacks
 /// one of the index's key attributes (the item is not in the index).
+///
+/// Write paths reject mistyped index keys before staging; an item stored
+/// before a GSI existed may still hold one (or an empty string), and is left
+/// out of the index, as DynamoDB's backfill leaves out such violations.
 pub fn entry_key(def: &TableDef, index: &IndexDef, item: &Item) -> Option<Vec<u8>> {
-    let ipk = values::encode_key_value(item.get(&index.key_schema.hash.name)?);
+    let value = |attr: &KeyAttribute| -> Option<Vec<u8>> {
+        let v = item.get(&attr.name)?;
+        let fits = match (v, attr.key_type) {
+            (AttributeValue::S(s), ScalarType::S) => !s.is_empty(),
+            (AttributeValue::B(b), ScalarType::B) => !b.is_empty(),
+            (AttributeValue::N(_), ScalarType::N) => true,
+            _ => false,
+        };
+        fits.then(|| values::encode_key_value(v))
+    };
+    let ipk = value(&index.key_schema.hash)?;
     let mut rest = match &index.key_schema.range {
-        Some(r) => values::encode_key_value(item.get(&r.name)?),
+        Some(r) => value(r)?,
         None => Vec::new(),
     };
     append_base_key(def, item, &mut rest)?;

@@ -419,6 +419,14 @@ fn apply_gsi_updates(
     attr_defs: Option<Vec<(Option<String>, Option<String>)>>,
 ) -> Result<()> {
     let mut touched = std::collections::BTreeSet::new();
+    // Each Create or Delete builds or removes a whole index; DynamoDB runs
+    // one such change per table at a time.
+    let online = updates.iter().filter(|u| u.get("Create").is_some_and(|c| !c.is_null()) || u.get("Delete").is_some_and(|d| !d.is_null())).count();
+    if online > 1 {
+        return Err(Error::LimitExceeded(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table".into(),
+        ));
+    }
     let new_defs: Vec<KeyAttribute> = attr_defs
         .unwrap_or_default()
         .into_iter()
