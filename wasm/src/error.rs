@@ -17,8 +17,26 @@ fn named(name: &str, message: &str, wire_type: &str) -> JsValue {
     value
 }
 
+/// The name a storage quota failure gets: the DOMException's own name, so
+/// `catch (e) { if (e.name === 'QuotaExceededError') }` reads the same for a
+/// write the engine refused as for one the browser refused.
+pub const QUOTA_EXCEEDED: &str = "QuotaExceededError";
+
+/// True when the file refused a write because the storage quota is used up
+/// ([`crate::js_file`] turns the DOMException into `StorageFull`).
+fn is_quota(error: &Error) -> bool {
+    match error {
+        Error::Storage(StorageError::QuotaExceeded) => true,
+        Error::Storage(StorageError::Io(e)) => e.kind() == std::io::ErrorKind::StorageFull,
+        _ => false,
+    }
+}
+
 /// Convert an engine error into a JS `Error`.
 pub fn to_js(error: &Error) -> JsValue {
+    if is_quota(error) {
+        return named(QUOTA_EXCEEDED, &error.to_string(), QUOTA_EXCEEDED);
+    }
     named(error.name(), &error.to_string(), &error.wire_type())
 }
 

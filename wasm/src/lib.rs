@@ -108,6 +108,48 @@ impl Database {
         Ok(bytes)
     }
 
+    /// Make every write so far durable (write out the log and flush the
+    /// file). The OPFS worker opens with durability `"none"` and calls this
+    /// once per batch of requests before it answers any of them, so one flush
+    /// covers many writes and nothing is acknowledged before it is on disk.
+    pub fn sync(&self) -> Result<(), JsValue> {
+        self.engine()?.sync().map_err(|e| error::to_js(&e))
+    }
+
+    /// One step of deferred work: the group sync that is due, freeing space no
+    /// reader holds, at most one compaction task. Returns true while more
+    /// compaction work may be due. Wasm has no background threads, so the
+    /// host calls this when idle.
+    pub fn maintain(&self) -> Result<bool, JsValue> {
+        self.engine()?.maintain().map_err(|e| error::to_js(&e))
+    }
+
+    /// Storage statistics as JSON text (camelCase keys, sizes in bytes).
+    pub fn stats(&self) -> Result<String, JsValue> {
+        let s = self.engine()?.stats();
+        let json = serde_json::json!({
+            "seqno": s.seqno,
+            "keysEstimate": s.keys_estimate,
+            "memtableEntries": s.memtable_entries,
+            "memtableBytes": s.memtable_bytes,
+            "sstRawBytes": s.sst_raw_bytes,
+            "sstBytes": s.sst_bytes,
+            "sstsPerLevel": s.ssts_per_level,
+            "bytesPerLevel": s.bytes_per_level,
+            "flushes": s.flushes,
+            "compactionsRun": s.compactions_run,
+            "bytesReclaimed": s.bytes_reclaimed,
+            "cacheHits": s.cache_hits,
+            "cacheMisses": s.cache_misses,
+            "cacheHitRate": s.cache_hit_rate,
+            "walBytes": s.wal_bytes,
+            "fileBytes": s.file_bytes,
+            "freeBytes": s.free_bytes,
+            "replayedBatches": s.replayed_batches,
+        });
+        Ok(json.to_string())
+    }
+
     /// The size of the database file in bytes.
     #[wasm_bindgen(js_name = fileSize)]
     pub fn file_size(&self) -> Result<f64, JsValue> {

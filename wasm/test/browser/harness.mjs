@@ -8,7 +8,11 @@ import { chromium } from 'playwright-core';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer } from '../../../scripts/serve.mjs';
+import { fileURLToPath } from 'node:url';
+import { startServer, defaultMounts } from '../../../scripts/serve.mjs';
+
+/** Blank pages the tests load (under /test/) to drive the package from. */
+const PAGES = fileURLToPath(new URL('./pages', import.meta.url));
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 
@@ -21,7 +25,7 @@ export const CHROMIUM_ARGS = [
 
 /** Start a server and a browser; `close()` stops both and removes the profile. */
 export async function launch({ mounts } = {}) {
-  const server = await startServer({ port: 0, ...(mounts ? { mounts } : {}) });
+  const server = await startServer({ port: 0, mounts: mounts ?? [['/test/', PAGES], ...defaultMounts()] });
   const profile = await mkdtemp(path.join(tmpdir(), 'kstone-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -43,6 +47,8 @@ export async function launch({ mounts } = {}) {
   context.pages().forEach(watch);
   return {
     url: server.url,
+    /** The blank test page's URL. */
+    blank: `${server.url}test/blank.html`,
     context,
     problems,
     async newPage() {
