@@ -45,7 +45,11 @@ suite_build()   { bash scripts/build-wasm.sh; }
 suite_node()    { node --test --test-reporter=spec wasm/test/node/*.test.mjs; }
 # One browser at a time: each test starts its own Chromium, and two cores are
 # better spent on one.
-suite_browser() { node --test --test-reporter=spec --test-concurrency=1 wasm/test/browser/*.test.mjs; }
+# The OPFS export test opens the browser's export in the native CLI.
+suite_browser() {
+    cargo build -p kstone-cli
+    KSTONE_BIN="$KSTONE_TARGET_DIR/debug/kstone" node --test --test-reporter=spec --test-concurrency=1 wasm/test/browser/*.test.mjs
+}
 
 passed=0
 timings=()

@@ -1,82 +1,96 @@
-// The web demo: loads the wasm build of KeystoneDB, opens a database and runs
-// a short DynamoDB walk-through through the engine's one door, `execute`.
-// Each step shows its request and the engine's real response (or the
-// DynamoDB-style error it returned), and a console sends any request.
-import init, { Database, engineVersion } from '/keystonedb/pkg/kstone.js';
+// The web demo: a notes app on KeystoneDB in OPFS. The database runs in the
+// package's worker; this page only calls `db.send(operation, request)` with
+// DynamoDB JSON, so every request here would work unchanged against DynamoDB.
+import { openWorkerBackend } from '/keystonedb/js/worker-client.js';
 
+const NAME = 'notes';
+const TABLE = 'Notes';
 const statusLine = document.getElementById('status');
-const stepsList = document.getElementById('steps');
+const list = document.getElementById('notes');
+const demo = { status: 'loading', storage: 'opfs', database: NAME, notes: 0 };
+window.kstoneDemo = demo;
 
-const walkThrough = [
-  ['CreateTable', {
-    TableName: 'Music',
-    AttributeDefinitions: [
-      { AttributeName: 'Artist', AttributeType: 'S' },
-      { AttributeName: 'SongTitle', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'Artist', KeyType: 'HASH' },
-      { AttributeName: 'SongTitle', KeyType: 'RANGE' },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
-  }],
-  ['PutItem', {
-    TableName: 'Music',
-    Item: {
-      Artist: { S: 'No One You Know' },
-      SongTitle: { S: 'Call Me Today' },
-      Year: { N: '2015' },
-    },
-  }],
-  ['GetItem', {
-    TableName: 'Music',
-    Key: { Artist: { S: 'No One You Know' }, SongTitle: { S: 'Call Me Today' } },
-  }],
-];
+function setStatus(status, text) {
+  demo.status = status;
+  document.body.dataset.status = status;
+  statusLine.textContent = text;
+}
 
-function run(db, operation, request) {
+async function ensureTable(db) {
   try {
-    return { ok: true, response: JSON.parse(db.execute(operation, JSON.stringify(request))) };
+    await db.send('DescribeTable', { TableName: TABLE });
   } catch (error) {
-    return { ok: false, error: { name: error.name, message: error.message } };
+    if (error.name !== 'ResourceNotFoundException') throw error;
+    await db.send('CreateTable', {
+      TableName: TABLE,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    });
   }
 }
 
-function showStep(operation, request, outcome) {
+async function allNotes(db) {
+  const items = [];
+  let start;
+  do {
+    const page = await db.send('Scan', { TableName: TABLE, ...(start ? { ExclusiveStartKey: start } : {}) });
+    items.push(...page.Items);
+    start = page.LastEvaluatedKey;
+  } while (start);
+  return items
+    .map((item) => ({ id: item.id.S, text: item.text?.S ?? '', created: Number(item.created?.N ?? 0), done: item.done?.BOOL === true }))
+    .sort((a, b) => b.created - a.created);
+}
+
+function noteElement(db, note) {
   const li = document.createElement('li');
-  li.dataset.operation = operation;
-  li.dataset.outcome = outcome.ok ? 'ok' : outcome.error.name;
-  if (!outcome.ok) li.className = 'failed';
-  const title = document.createElement('strong');
-  title.textContent = operation;
-  const req = document.createElement('pre');
-  req.className = 'request';
-  req.textContent = JSON.stringify(request, null, 2);
-  const res = document.createElement('pre');
-  res.className = 'response';
-  res.textContent = outcome.ok
-    ? JSON.stringify(outcome.response, null, 2)
-    : `${outcome.error.name}: ${outcome.error.message}`;
-  li.append(title, req, res);
-  stepsList.append(li);
+  li.dataset.id = note.id;
+  if (note.done) li.className = 'done';
+  const done = document.createElement('input');
+  done.type = 'checkbox';
+  done.checked = note.done;
+  done.title = 'done';
+  done.addEventListener('change', () => act(db, 'UpdateItem', {
+    TableName: TABLE,
+    Key: { id: { S: note.id } },
+    UpdateExpression: 'SET done = :d',
+    ExpressionAttributeValues: { ':d': { BOOL: done.checked } },
+  }));
+  const text = document.createElement('span');
+  text.className = 'text';
+  text.textContent = note.text;
+  const time = document.createElement('time');
+  time.dateTime = new Date(note.created).toISOString();
+  time.textContent = new Date(note.created).toLocaleString();
+  const remove = document.createElement('button');
+  remove.type = 'button';
+  remove.textContent = 'Delete';
+  remove.addEventListener('click', () => act(db, 'DeleteItem', { TableName: TABLE, Key: { id: { S: note.id } } }));
+  li.append(done, text, time, remove);
+  return li;
 }
 
-async function main() {
-  await init({ module_or_path: new URL('/keystonedb/pkg/kstone_bg.wasm', import.meta.url) });
-  const db = Database.openMemory();
-  const results = [];
-  for (const [operation, request] of walkThrough) {
-    const outcome = run(db, operation, request);
-    showStep(operation, request, outcome);
-    results.push({ operation, ...outcome });
-  }
-  window.kstoneDemo = { engineVersion: engineVersion(), storage: 'memory', results };
-  const failed = results.filter((r) => !r.ok).length;
-  statusLine.textContent = `Engine ${engineVersion()} running in this page (in-memory database): ` +
-    `${results.length - failed} of ${results.length} requests succeeded.`;
-  document.body.dataset.status = 'done';
+async function render(db) {
+  const notes = await allNotes(db);
+  list.replaceChildren(...notes.map((note) => noteElement(db, note)));
+  demo.notes = notes.length;
+  setStatus('ready', `${notes.length} note${notes.length === 1 ? '' : 's'} in the OPFS database '${NAME}' ` +
+    '(durability sync: every change is on disk before it shows).');
+}
 
-  document.getElementById('console').addEventListener('submit', (event) => {
+/** One write, then the list as the database now has it. */
+async function act(db, operation, request) {
+  try {
+    await db.send(operation, request);
+    await render(db);
+  } catch (error) {
+    setStatus('error', `${operation} failed: ${error.name}: ${error.message}`);
+  }
+}
+
+function wireConsole(db) {
+  document.getElementById('console').addEventListener('submit', async (event) => {
     event.preventDefault();
     const output = document.getElementById('console-output');
     let request;
@@ -87,17 +101,63 @@ async function main() {
       output.textContent = `Not JSON: ${error.message}`;
       return;
     }
-    const outcome = run(db, document.getElementById('operation').value.trim(), request);
-    output.className = outcome.ok ? '' : 'error';
-    output.textContent = outcome.ok
-      ? JSON.stringify(outcome.response, null, 2)
-      : `${outcome.error.name}: ${outcome.error.message}`;
+    try {
+      const response = await db.send(document.getElementById('operation').value.trim(), request);
+      output.className = '';
+      output.textContent = JSON.stringify(response, null, 2);
+    } catch (error) {
+      output.className = 'error';
+      output.textContent = `${error.name}: ${error.message}`;
+    }
+    await render(db).catch(() => {});
   });
 }
 
+async function main() {
+  let db;
+  try {
+    db = await openWorkerBackend(NAME, { durability: 'sync' });
+  } catch (error) {
+    if (error.name === 'DatabaseLockedError') {
+      setStatus('locked', 'These notes are open in another tab of this browser. Close it (or use that tab), then reload.');
+      return;
+    }
+    throw error;
+  }
+  window.kstoneDb = db;
+  await ensureTable(db);
+  document.getElementById('add-note').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const input = document.getElementById('note-text');
+    const text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    const created = Date.now();
+    await act(db, 'PutItem', {
+      TableName: TABLE,
+      Item: {
+        id: { S: `${created.toString(36)}-${Math.random().toString(36).slice(2, 8)}` },
+        text: { S: text },
+        created: { N: String(created) },
+        done: { BOOL: false },
+      },
+      ConditionExpression: 'attribute_not_exists(id)',
+    });
+  });
+  document.getElementById('export').addEventListener('click', async () => {
+    const bytes = await db.export();
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = `${NAME}.keystone`;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  });
+  wireConsole(db);
+  await render(db);
+}
+
 main().catch((error) => {
-  document.body.dataset.status = 'error';
-  statusLine.textContent = `The engine failed to start: ${error.name}: ${error.message}`;
-  window.kstoneDemo = { error: { name: error.name, message: error.message } };
+  setStatus('error', `The database failed to open: ${error.name}: ${error.message}`);
+  demo.error = { name: error.name, message: error.message };
   console.error(error);
 });

@@ -12,17 +12,10 @@
 // Everything here also runs on a page without COOP/COEP headers: no
 // SharedArrayBuffer, only postMessage.
 import { PROTOCOL, CALL, fileName, lockName, badName } from './protocol.js';
+import { toError, validationError } from './errors.js';
 
-function named(name, message, fields) {
-  const error = new Error(message);
-  error.name = name;
-  if (fields) for (const key of Object.keys(fields)) if (key !== 'name' && key !== 'message') error[key] = fields[key];
-  return error;
-}
-
-/** A worker's wire error as an Error with the same name and fields. */
-function fromWire(wire) {
-  return named(String(wire?.name ?? 'Error'), String(wire?.message ?? ''), wire);
+function named(name, message) {
+  return toError({ name, message });
 }
 
 function locked(name) {
@@ -31,7 +24,7 @@ function locked(name) {
 
 function checkName(name) {
   const bad = badName(name);
-  if (bad) throw named('ValidationException', bad);
+  if (bad) throw validationError(bad);
 }
 
 /**
@@ -93,7 +86,7 @@ class Channel {
       if (!waiter) continue;
       this.pending.delete(id);
       if (ok) waiter.resolve(value);
-      else waiter.reject(fromWire(value));
+      else waiter.reject(toError(value));
     }
   }
 
@@ -126,14 +119,14 @@ function startWorker(options) {
 export async function openWorkerBackend(name, options = {}) {
   checkName(name);
   if (typeof Worker === 'undefined') {
-    throw named('ValidationException', "storage 'opfs' needs Web Workers (a browser page); use storage 'memory' or 'node' here");
+    throw validationError("storage 'opfs' needs Web Workers (a browser page); use storage 'memory' or 'node' here");
   }
   const worker = startWorker(options);
   const channel = new Channel(worker, { batch: options.batch !== false });
   const from = options.from ?? undefined;
   if (from !== undefined && !(from instanceof Uint8Array)) {
     worker.terminate();
-    throw named('ValidationException', 'from must be a Uint8Array holding a database file');
+    throw validationError('from must be a Uint8Array holding a database file');
   }
   let opened;
   try {
@@ -198,7 +191,7 @@ export async function openWorkerBackend(name, options = {}) {
  * Delete OPFS database `name`. Resolves to true if it existed. Fails with
  * DatabaseLockedError while any tab or worker has it open.
  */
-export async function deleteWorkerDatabase(name) {
+export async function deleteDatabase(name) {
   checkName(name);
   return navigator.locks.request(lockName(name), { ifAvailable: true }, async (lock) => {
     if (!lock) throw locked(name);
@@ -214,6 +207,8 @@ export async function deleteWorkerDatabase(name) {
   });
 }
 
+export { deleteDatabase as deleteWorkerDatabase };
+
 /**
  * Ask the browser to keep this origin's storage under pressure
  * (navigator.storage.persist()). Resolves to whether it is persistent now.
@@ -226,7 +221,7 @@ export async function persist() {
 /** The origin's storage usage and quota (navigator.storage.estimate()). */
 export async function estimate() {
   if (!globalThis.navigator?.storage?.estimate) {
-    throw named('ValidationException', 'navigator.storage.estimate() is not available here');
+    throw validationError('navigator.storage.estimate() is not available here');
   }
   return navigator.storage.estimate();
 }

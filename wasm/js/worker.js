@@ -26,16 +26,21 @@
 // later calls work again once there is space.
 import init, { Database } from '../pkg/kstone.js';
 import { PROTOCOL, CALL, fileName, lockName, badName } from './protocol.js';
+import { errorToPlain, toError } from './errors.js';
 
 /** How long to wait for the file's access handle when the lock was free:
  * a worker terminated inside a write loop lets go of it ~2 s later. */
 const HANDLE_WAIT_MS = 4000;
+/** How long an open waits for a lock whose holder is letting go of it. */
+const LOCK_GRACE_MS = 250;
 /** The idle delay before deferred work runs (the group-commit interval). */
 const MAINTAIN_DELAY_MS = 100;
 
 let db = null;
 let handle = null;
 let releaseLock = null;
+/** Settles once the lock is released. */
+let lockReleased = Promise.resolve();
 /** { name, engineDurability, passphrase, syncEachBatch } once open. */
 let settings = null;
 /** Set when the database could not be reopened after a storage failure. */
@@ -46,32 +51,21 @@ let exiting = false;
 let chain = Promise.resolve();
 
 function named(name, message) {
-  const error = new Error(message);
-  error.name = name;
-  return error;
+  return toError({ name, message });
 }
 
-/** An error as structured-cloneable data: name, message and own fields. */
-function wireError(error) {
-  if (error === null || typeof error !== 'object') return { name: 'Error', message: String(error) };
-  const out = {};
-  for (const key of Object.keys(error)) {
-    const value = error[key];
-    if (typeof value !== 'function') out[key] = value;
-  }
-  out.name = String(error.name ?? 'Error');
-  out.message = String(error.message ?? '');
-  return out;
-}
+/** An error as structured-cloneable data (errors cross as plain objects). */
+const wireError = errorToPlain;
 
 /** Errors after which the engine handle must be replaced (see the top). */
 function isStorageFailure(error) {
   return error?.name === 'InternalServerError' || error?.name === 'QuotaExceededError';
 }
 
-function takeLock(name) {
+/** One try at the lock; resolves to whether it is now held. */
+function tryLock(name) {
   return new Promise((resolve, reject) => {
-    navigator.locks.request(name, { ifAvailable: true }, (lock) => {
+    const request = navigator.locks.request(name, { ifAvailable: true }, (lock) => {
       if (!lock) {
         resolve(false);
         return undefined;
@@ -80,13 +74,31 @@ function takeLock(name) {
       const held = new Promise((release) => { releaseLock = release; });
       resolve(true);
       return held;
-    }).catch(reject);
+    });
+    lockReleased = request.catch(() => {});
+    request.catch(reject);
   });
 }
 
+/**
+ * The database's lock, waiting briefly for a holder that is going away: a
+ * closed database, or the worker of a page being reloaded, lets go of it
+ * asynchronously. A live holder keeps it, and the open fails.
+ */
+async function takeLock(name) {
+  const deadline = Date.now() + LOCK_GRACE_MS;
+  for (;;) {
+    if (await tryLock(name)) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resume) => setTimeout(resume, 25));
+  }
+}
+
+/** Release the lock; resolves once the lock manager has it back. */
 function dropLock() {
   if (releaseLock) releaseLock();
   releaseLock = null;
+  return lockReleased;
 }
 
 function locked(name) {
@@ -165,7 +177,7 @@ function reopen() {
 
 function usable() {
   if (db) return db;
-  if (broken) throw Object.assign(new Error(broken.message), broken);
+  if (broken) throw toError(broken);
   throw named('InternalServerError', settings ? 'the database is closed' : 'the database is not open');
 }
 
@@ -188,7 +200,9 @@ function maintain() {
   if (more) maintenanceTimer = setTimeout(maintain, 0);
 }
 
-function closeDatabase() {
+/** Close the engine (it syncs), then the file, then release the lock: in
+ * that order, so whoever gets the lock next finds the file complete. */
+async function closeDatabase() {
   if (maintenanceTimer !== null) clearTimeout(maintenanceTimer);
   maintenanceTimer = null;
   exiting = true;
@@ -199,10 +213,9 @@ function closeDatabase() {
     db = null;
     try {
       handle?.close();
-    } finally {
-      handle = null;
-      dropLock();
-    }
+    } catch { /* the handle goes with the worker in any case */ }
+    handle = null;
+    await dropLock();
   }
 }
 
@@ -242,7 +255,7 @@ async function serve(message) {
           results.push([id, 1, { ...JSON.parse(usable().stats()), durability: settings.syncEachBatch ? 'sync' : settings.engineDurability ?? 'group' }]);
           break;
         case CALL.close:
-          if (settings && !exiting) closeDatabase();
+          if (settings && !exiting) await closeDatabase();
           results.push([id, 1, null]);
           break;
         default:

@@ -85,6 +85,14 @@ impl Database {
         Ok(Database { inner: Some(inner), file })
     }
 
+    /// Make every write so far durable (write out the log and flush the
+    /// file). The OPFS worker opens with durability `"none"` and calls this
+    /// once per batch of requests before it answers any of them, so one flush
+    /// covers many writes and nothing is acknowledged before it is on disk.
+    pub fn sync(&self) -> Result<(), JsValue> {
+        self.engine()?.sync().map_err(|e| error::to_js(&e))
+    }
+
     fn engine(&self) -> Result<&EngineDatabase, JsValue> {
         self.inner.as_ref().ok_or_else(error::closed)
     }
@@ -95,59 +103,19 @@ impl Database {
         self.engine()?.execute_json(operation, request).map_err(|e| error::to_js(&e))
     }
 
-    /// The whole database file, synced first so the image holds every
-    /// acknowledged write. It opens with `openMemory(image)`, `openFile` and the CLI.
+    /// The whole database file, flushed first so the image holds every
+    /// acknowledged write (group commit may still hold some in the engine's
+    /// log buffer) and opens without replaying a log. It opens with
+    /// `openMemory(image)`, `openFile` and the CLI.
     #[wasm_bindgen(js_name = exportFile)]
     pub fn export_file(&self) -> Result<Vec<u8>, JsValue> {
-        self.engine()?;
+        self.engine()?.flush().map_err(|e| error::to_js(&e))?;
         self.file.sync().map_err(|e| error::io_to_js(&e))?;
         let len = self.file.len().map_err(|e| error::io_to_js(&e))?;
         let len = usize::try_from(len).map_err(|_| error::io_to_js(&std::io::Error::other("file too large to export")))?;
         let mut bytes = vec![0; len];
         self.file.read_at(0, &mut bytes).map_err(|e| error::io_to_js(&e))?;
         Ok(bytes)
-    }
-
-    /// Make every write so far durable (write out the log and flush the
-    /// file). The OPFS worker opens with durability `"none"` and calls this
-    /// once per batch of requests before it answers any of them, so one flush
-    /// covers many writes and nothing is acknowledged before it is on disk.
-    pub fn sync(&self) -> Result<(), JsValue> {
-        self.engine()?.sync().map_err(|e| error::to_js(&e))
-    }
-
-    /// One step of deferred work: the group sync that is due, freeing space no
-    /// reader holds, at most one compaction task. Returns true while more
-    /// compaction work may be due. Wasm has no background threads, so the
-    /// host calls this when idle.
-    pub fn maintain(&self) -> Result<bool, JsValue> {
-        self.engine()?.maintain().map_err(|e| error::to_js(&e))
-    }
-
-    /// Storage statistics as JSON text (camelCase keys, sizes in bytes).
-    pub fn stats(&self) -> Result<String, JsValue> {
-        let s = self.engine()?.stats();
-        let json = serde_json::json!({
-            "seqno": s.seqno,
-            "keysEstimate": s.keys_estimate,
-            "memtableEntries": s.memtable_entries,
-            "memtableBytes": s.memtable_bytes,
-            "sstRawBytes": s.sst_raw_bytes,
-            "sstBytes": s.sst_bytes,
-            "sstsPerLevel": s.ssts_per_level,
-            "bytesPerLevel": s.bytes_per_level,
-            "flushes": s.flushes,
-            "compactionsRun": s.compactions_run,
-            "bytesReclaimed": s.bytes_reclaimed,
-            "cacheHits": s.cache_hits,
-            "cacheMisses": s.cache_misses,
-            "cacheHitRate": s.cache_hit_rate,
-            "walBytes": s.wal_bytes,
-            "fileBytes": s.file_bytes,
-            "freeBytes": s.free_bytes,
-            "replayedBatches": s.replayed_batches,
-        });
-        Ok(json.to_string())
     }
 
     /// The size of the database file in bytes.
@@ -157,9 +125,46 @@ impl Database {
         Ok(self.file.len().map_err(|e| error::io_to_js(&e))? as f64)
     }
 
+    /// The engine's statistics as JSON text (camelCase field names; the JS
+    /// `DatabaseStats` type in `wasm/js/backend.d.ts` describes them).
+    pub fn stats(&self) -> Result<String, JsValue> {
+        let s = self.engine()?.stats();
+        let json = serde_json::json!({
+            "seqno": s.seqno,
+            "keysEstimate": s.keys_estimate,
+            "memtableEntries": s.memtable_entries,
+            "memtableBytes": s.memtable_bytes,
+            "sstBytes": s.sst_bytes,
+            "sstRawBytes": s.sst_raw_bytes,
+            "sstsPerLevel": s.ssts_per_level,
+            "bytesPerLevel": s.bytes_per_level,
+            "walBytes": s.wal_bytes,
+            "fileBytes": s.file_bytes,
+            "freeBytes": s.free_bytes,
+            "flushes": s.flushes,
+            "compactions": s.compactions_run,
+            "bytesReclaimed": s.bytes_reclaimed,
+            "cacheHits": s.cache_hits,
+            "cacheMisses": s.cache_misses,
+            "cacheHitRate": s.cache_hit_rate,
+            "replayedBatches": s.replayed_batches,
+        });
+        Ok(json.to_string())
+    }
+
+    /// One step of deferred work: sync what group commit left unsynced,
+    /// release space, run at most one compaction task. Returns true if more
+    /// compaction work may be due. The browser build of the engine has no
+    /// clock, so the JS wrapper calls this shortly after writes.
+    pub fn maintain(&self) -> Result<bool, JsValue> {
+        self.engine()?.maintain().map_err(|e| error::to_js(&e))
+    }
+
     /// Sync and close. Later calls throw; closing twice is harmless.
     pub fn close(&mut self) -> Result<(), JsValue> {
-        if self.inner.take().is_some() {
+        if let Some(engine) = self.inner.take() {
+            // The engine's close flushes the memtable, so a reopen replays nothing.
+            engine.close().map_err(|e| error::to_js(&e))?;
             self.file.sync().map_err(|e| error::io_to_js(&e))?;
         }
         Ok(())

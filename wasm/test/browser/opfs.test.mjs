@@ -70,6 +70,7 @@ test('a second tab gets DatabaseLockedError while the first has the database ope
   }));
   assert.equal(refused.open.name, 'DatabaseLockedError');
   assert.equal(refused.open.isError, true);
+  assert.equal(refused.open.isPackageClass, true, 'an instance of errors.js DatabaseLockedError');
   assert.match(refused.open.message, /'shared' is open in another tab/);
   assert.equal(refused.remove.name, 'DatabaseLockedError');
   // The holder is unaffected, and after its close the other tab opens at once.
@@ -247,7 +248,7 @@ test('a write refused by the real storage quota (CDP quota override) is QuotaExc
       const batch = Array.from({ length: 10 }, (_, k) => db.send('PutItem', t.note(i + k, big)).then(() => acked.push(i + k)));
       const outcomes = await Promise.allSettled(batch);
       const failure = outcomes.find((o) => o.status === 'rejected');
-      if (failure) refused = { name: failure.reason.name, message: failure.reason.message, isError: failure.reason instanceof Error };
+      if (failure) refused = await t.failure(Promise.reject(failure.reason));
     }
     // The database stays usable: reads work, and writes fail cleanly while it is full.
     const read = await db.send('GetItem', { TableName: 'Notes', Key: { id: t.note(0).Item.id } });
@@ -257,6 +258,7 @@ test('a write refused by the real storage quota (CDP quota override) is QuotaExc
   assert.ok(full.acked > 0, 'some writes fit in the quota');
   assert.equal(full.refused?.name, 'QuotaExceededError', JSON.stringify(full.refused));
   assert.equal(full.refused.isError, true);
+  assert.equal(full.refused.isPackageClass, true, 'an instance of errors.js QuotaExceededError');
   assert.match(full.refused.message, /QuotaExceededError/);
   assert.equal(full.readBack, 'n000000');
   assert.ok(full.later === null || full.later.name === 'QuotaExceededError', JSON.stringify(full.later));

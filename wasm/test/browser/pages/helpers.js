@@ -1,5 +1,6 @@
 // Helpers the browser tests call inside the page (as window.t).
 export * from '/keystonedb/js/worker-client.js';
+import { DatabaseLockedError, QuotaExceededError } from '/keystonedb/js/errors.js';
 
 export const NOTES = {
   TableName: 'Notes',
@@ -30,7 +31,12 @@ export async function failure(promise) {
     await promise;
     return null;
   } catch (error) {
-    return { name: error.name, message: error.message, isError: error instanceof Error };
+    return {
+      name: error.name,
+      message: error.message,
+      isError: error instanceof Error,
+      isPackageClass: error instanceof DatabaseLockedError || error instanceof QuotaExceededError,
+    };
   }
 }
 
