@@ -137,7 +137,11 @@ async function openDatabase({ name, durability, passphrase, from }) {
         throw named('ResourceInUseException', `database '${name}' already exists; delete it before importing into that name`);
       }
       const bytes = from instanceof Uint8Array ? from : new Uint8Array(from);
-      for (let at = 0; at < bytes.length;) at += handle.write(bytes.subarray(at), { at });
+      for (let at = 0; at < bytes.length;) {
+        const written = handle.write(bytes.subarray(at), { at });
+        if (!(written > 0)) throw named('InternalServerError', 'the database file accepted no bytes during the import');
+        at += written;
+      }
       handle.flush();
       imported = true;
     }
