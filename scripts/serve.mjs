@@ -112,12 +112,16 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const { url } = await startServer({ port, host });
     console.log(`
 KeystoneDB web demo: ${url}
-  (the engine, compiled to WebAssembly, running in your browser; Ctrl-C stops the server)
+  A notes app whose data lives in a KeystoneDB database in this browser's private file system
+  (OPFS): the engine, compiled to WebAssembly, runs in a Web Worker. Add notes, reload, they stay.
+  "Download the database file" saves notes.keystone; the DynamoDB console sends any operation
+  through db.send(operation, request). Ctrl-C stops the server.
 
-The command line, natively and under WASI:
-  cargo run -p kstone-cli -- --help
+Open the downloaded file with the command line, natively or under WASI:
+  cargo run -p kstone-cli -- tables notes.keystone
+  cargo run -p kstone-cli -- query notes.keystone 'SELECT * FROM "Notes"'
   cargo build -p kstone-cli --target wasm32-wasip1 --release
-  KSTONE_WASI_DIR=. scripts/wasi-run.sh target/wasm32-wasip1/release/kstone.wasm --help
+  KSTONE_WASI_DIR=. scripts/wasi-run.sh target/wasm32-wasip1/release/kstone.wasm tables notes.keystone
 `);
   } catch (error) {
     console.error(`serve: cannot listen on ${host}:${port}: ${error.message}`);
