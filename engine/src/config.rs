@@ -1,6 +1,9 @@
 //! `DatabaseConfig`: every knob of a database, with defaults that suit an
 //! embedded store that must also fit in a browser tab.
 
+pub use crate::compress::CompressionLevel;
+use crate::crypto::KdfParams;
+
 /// When an acknowledged write becomes durable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Durability {
@@ -28,16 +31,42 @@ pub struct DatabaseConfig {
     pub memtable_bytes: usize,
     /// Byte budget of the block cache.
     pub block_cache_bytes: usize,
-    /// Compress SST blocks with zstd.
+    /// Compress SST data blocks with zstd (a block that would not shrink is
+    /// stored raw). Only affects what is written; every file opens either way.
     pub compression: bool,
+    /// How hard zstd works when `compression` is on.
+    pub compression_level: CompressionLevel,
     pub durability: Durability,
-    /// Passphrase for an encrypted database (`None`: not encrypted).
+    /// Passphrase of an encrypted database. On creation it makes the database
+    /// encrypted; on open it must be given exactly when the file is encrypted.
     pub passphrase: Option<String>,
     /// DynamoDB's item collection limit for tables with local secondary
     /// indexes: the bytes of one partition's items plus their LSI entries.
     /// A write that would grow a collection past it fails with
     /// ItemCollectionSizeLimitExceededException. 10 GB, as in DynamoDB.
     pub item_collection_limit_bytes: u64,
+    /// Argon2id cost for deriving the key of a *new* encrypted database
+    /// (stored in its header; opening uses the stored cost).
+    pub kdf_cost: KdfCost,
+}
+
+/// Argon2id cost of turning a passphrase into a key. The default is OWASP's
+/// minimum for Argon2id (19 MiB, 2 passes); tests use [`KdfCost::CHEAP`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KdfCost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+}
+
+impl KdfCost {
+    /// For tests only: next to no protection against guessing.
+    pub const CHEAP: KdfCost = KdfCost { memory_kib: 64, iterations: 1 };
+}
+
+impl Default for KdfCost {
+    fn default() -> Self {
+        KdfCost { memory_kib: KdfParams::DEFAULT_MEMORY_KIB, iterations: KdfParams::DEFAULT_ITERATIONS }
+    }
 }
 
 impl Default for DatabaseConfig {
@@ -46,9 +75,11 @@ impl Default for DatabaseConfig {
             memtable_bytes: 4 << 20,
             block_cache_bytes: 32 << 20,
             compression: true,
+            compression_level: CompressionLevel::default(),
             durability: Durability::default(),
             passphrase: None,
             item_collection_limit_bytes: 10 << 30,
+            kdf_cost: KdfCost::default(),
         }
     }
 }

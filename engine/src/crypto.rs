@@ -120,14 +120,19 @@ impl KdfParams {
 
     /// Default costs with a fresh random salt.
     pub fn generate() -> Result<KdfParams, StorageError> {
+        Self::generate_with(Self::DEFAULT_MEMORY_KIB, Self::DEFAULT_ITERATIONS)
+    }
+
+    /// The given costs (one lane) with a fresh random salt; costs outside
+    /// the decoding limits are refused, since such a file could not be opened.
+    pub fn generate_with(memory_kib: u32, iterations: u32) -> Result<KdfParams, StorageError> {
         let mut salt = [0u8; SALT_LEN];
         fill_random(&mut salt)?;
-        Ok(KdfParams {
-            memory_kib: Self::DEFAULT_MEMORY_KIB,
-            iterations: Self::DEFAULT_ITERATIONS,
-            parallelism: Self::DEFAULT_PARALLELISM,
-            salt,
-        })
+        let params = KdfParams { memory_kib, iterations, parallelism: Self::DEFAULT_PARALLELISM, salt };
+        params.check().map_err(|e| {
+            StorageError::Io(std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("DatabaseConfig.kdf_cost: {e}")))
+        })?;
+        Ok(params)
     }
 
     /// Encodes the parameters for the file header.

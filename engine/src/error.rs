@@ -163,10 +163,12 @@ pub enum StorageError {
     NotADatabase,
     #[error("unsupported format version {found} (this build reads versions up to {supported})")]
     UnsupportedFormatVersion { found: u32, supported: u32 },
-    #[error("wrong passphrase, or the database is not encrypted with it")]
+    #[error("wrong passphrase for this encrypted database")]
     WrongPassphrase,
     #[error("the database is encrypted: a passphrase is required")]
     PassphraseRequired,
+    #[error("the database is not encrypted, but a passphrase was given")]
+    NotEncrypted,
     #[error("the database is locked by another process or tab")]
     Locked,
     #[error("the database is closed")]

@@ -38,7 +38,7 @@ pub mod wal;
 #[doc(hidden)]
 pub mod testing;
 
-pub use config::{DatabaseConfig, Durability};
+pub use config::{CompressionLevel, DatabaseConfig, Durability, KdfCost};
 pub use db::Database;
 pub use error::{Error, Result, StorageError};
 pub use model::builder::ItemBuilder;

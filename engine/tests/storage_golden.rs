@@ -3,15 +3,19 @@
 //! refuse them with `UnsupportedFormatVersion`. `v1_small.keystone` holds
 //! SSTs on two levels, deletes and an unflushed WAL tail;
 //! `v1_small_corrupt.keystone` is the same file with one data block damaged.
+//! `v1_sealed.keystone` holds the same content written with zstd compression
+//! and encryption (passphrase [`SEALED_PASSPHRASE`], cheap Argon2id costs
+//! stored in its header).
 //!
 //! Regenerate (only when adding a new format version's files) with
-//! `KSTONE_WRITE_GOLDEN=1 cargo test -p kstone-engine --test storage_golden`.
+//! `KSTONE_WRITE_GOLDEN=1 cargo test -p kstone-engine --test storage_golden`;
+//! `KSTONE_WRITE_GOLDEN=sealed` writes only the encrypted file.
 
 mod storage_support;
 
 use kstone_engine::io::MemoryFile;
 use kstone_engine::lsm::{Tree, WriteBatch};
-use kstone_engine::{DatabaseConfig, Durability, StorageError};
+use kstone_engine::{DatabaseConfig, Durability, KdfCost, StorageError};
 use std::ops::Bound;
 use std::path::PathBuf;
 
@@ -21,6 +25,17 @@ fn golden(name: &str) -> PathBuf {
 
 fn config() -> DatabaseConfig {
     DatabaseConfig { memtable_bytes: 16 << 10, durability: Durability::Sync, compression: false, ..DatabaseConfig::default() }
+}
+
+const SEALED_PASSPHRASE: &str = "golden passphrase";
+
+fn sealed_config() -> DatabaseConfig {
+    DatabaseConfig {
+        compression: true,
+        passphrase: Some(SEALED_PASSPHRASE.into()),
+        kdf_cost: KdfCost::CHEAP,
+        ..config()
+    }
 }
 
 /// The content of the golden database: key i -> value, every 7th deleted.
@@ -34,10 +49,11 @@ const KEYS: u32 = 1200;
 // preopened directory.
 const V1_SMALL: &[u8] = include_bytes!("golden/v1_small.keystone");
 const V1_SMALL_CORRUPT: &[u8] = include_bytes!("golden/v1_small_corrupt.keystone");
+const V1_SEALED: &[u8] = include_bytes!("golden/v1_sealed.keystone");
 
-fn write_golden() -> Vec<u8> {
+fn write_golden(config: DatabaseConfig) -> Vec<u8> {
     let file = MemoryFile::new();
-    let mut tree = Tree::open(Box::new(file.clone()), config()).unwrap();
+    let mut tree = Tree::open(Box::new(file.clone()), config).unwrap();
     for chunk in 0..KEYS / 20 {
         let mut b = WriteBatch::new();
         for i in chunk * 20..chunk * 20 + 20 {
@@ -67,7 +83,7 @@ fn check_content(tree: &Tree) {
 #[test]
 fn version_1_files_open_with_their_data() {
     if std::env::var("KSTONE_WRITE_GOLDEN").is_ok_and(|v| v == "1") {
-        let bytes = write_golden();
+        let bytes = write_golden(config());
         std::fs::write(golden("v1_small.keystone"), &bytes).unwrap();
         // Damage one byte of a live SST data block: the first position, in
         // steps through the file, whose damage verify() reports.
@@ -107,6 +123,29 @@ fn the_corrupt_golden_file_reports_damage_and_never_wrong_data() {
         }
     }
     assert!(errors > 0);
+}
+
+#[test]
+fn the_encrypted_compressed_file_opens_with_its_passphrase_only() {
+    if std::env::var("KSTONE_WRITE_GOLDEN").is_ok_and(|v| v == "1" || v == "sealed") {
+        std::fs::write(golden("v1_sealed.keystone"), write_golden(sealed_config())).unwrap();
+    }
+    let open = |config: DatabaseConfig| Tree::open(Box::new(MemoryFile::from_bytes(V1_SEALED.to_vec())), config);
+    let tree = open(sealed_config()).unwrap();
+    assert!(tree.stats().replayed_batches > 0, "the golden file keeps a WAL tail");
+    check_content(&tree);
+    assert!(tree.verify().unwrap().is_clean());
+    // Opening with compression off changes nothing for reading.
+    check_content(&open(DatabaseConfig { compression: false, ..sealed_config() }).unwrap());
+    let wrong = DatabaseConfig { passphrase: Some("golden passphrasE".into()), ..sealed_config() };
+    assert!(matches!(open(wrong).err(), Some(StorageError::WrongPassphrase)));
+    assert!(matches!(open(config()).err(), Some(StorageError::PassphraseRequired)));
+    // Neither keys nor values appear in the file.
+    for needle in [&b"golden-00"[..], b"golden value"] {
+        assert!(!V1_SEALED.windows(needle.len()).any(|w| w == needle), "plaintext in the encrypted file");
+    }
+    // Compressed: smaller than the same content stored raw.
+    assert!(V1_SEALED.len() < V1_SMALL.len(), "{} vs {}", V1_SEALED.len(), V1_SMALL.len());
 }
 
 #[test]

@@ -208,6 +208,9 @@ fn open_error(err: &Error, shown: &str, mode: Mode) -> CliError {
         Error::Storage(StorageError::Locked) => {
             CliError::new(format!("{shown}: the database is in use by another process (it is locked for writing)"))
         }
+        Error::Storage(StorageError::PassphraseRequired) => {
+            CliError::new(format!("{shown}: {} (give it with --passphrase-env VAR)", StorageError::PassphraseRequired))
+        }
         Error::Storage(storage) => CliError::new(format!("{shown}: {storage}")),
         other => CliError::engine(other),
     }

@@ -602,3 +602,52 @@ fn maintenance_commands_report_on_the_file() {
     assert!(pair.run(&["verify", "db.keystone"]).ok().stdout.ends_with("no damage found\n"));
     assert!(pair.run(&["get", "db.keystone", "k7"]).ok().stdout.contains("\"v\": \"x\""));
 }
+
+#[test]
+fn an_encrypted_database_opens_only_with_its_passphrase() {
+    let pair = Pair::new("sealed");
+    const VAR: &str = "KSTONE_TEST_PASSPHRASE";
+    let right = [(VAR, "correct horse battery staple")];
+    let wrong = [(VAR, "correct horse battery stapler")];
+    let with = |args: &[&str], env: &[(&str, &str)]| pair.run_with(&Invocation { args, stdin: "", env });
+    with(&["create", "db.keystone", "--passphrase-env", VAR], &right).ok();
+    with(&["put", "db.keystone", "user#123", r#"{"name":"Alice","age":30}"#, "--passphrase-env", VAR], &right).ok();
+    let got = with(&["get", "db.keystone", "user#123", "--passphrase-env", VAR], &right);
+    assert_eq!(got.ok().stdout, "{\n  \"pk\": \"user#123\",\n  \"name\": \"Alice\",\n  \"age\": 30\n}\n");
+    assert!(with(&["verify", "db.keystone", "--passphrase-env", VAR], &right).ok().stdout.ends_with("no damage found\n"));
+    let before = pair.snapshot("db.keystone");
+    for bytes in [&before.0, &before.1] {
+        assert!(!bytes.windows(5).any(|w| w == b"Alice"), "plaintext in the encrypted file");
+    }
+
+    with(&["get", "db.keystone", "user#123", "--passphrase-env", VAR], &wrong)
+        .fails_with("db.keystone: wrong passphrase for this encrypted database");
+    with(&["put", "db.keystone", "user#124", r#"{"name":"Mallory"}"#, "--passphrase-env", VAR], &wrong)
+        .fails_with("wrong passphrase");
+    pair.run(&["get", "db.keystone", "user#123"])
+        .fails_with("db.keystone: the database is encrypted: a passphrase is required (give it with --passphrase-env VAR)");
+    pair.run(&["put", "db.keystone", "user#124", r#"{"name":"Mallory"}"#]).fails_with("a passphrase is required");
+    assert_eq!(pair.snapshot("db.keystone"), before, "a refused command changed the database");
+
+    pair.run(&["create", "plain.keystone"]).ok();
+    with(&["get", "plain.keystone", "k", "--passphrase-env", VAR], &right)
+        .fails_with("plain.keystone: the database is not encrypted, but a passphrase was given");
+}
+
+#[test]
+fn a_file_of_a_newer_format_version_is_refused() {
+    let pair = Pair::new("future");
+    pair.run(&["create", "db.keystone"]).ok();
+    pair.run(&["put", "db.keystone", "k", r#"{"v":1}"#]).ok();
+    // The format version is the u32 at offset 8 of the file header.
+    for path in [pair.native.file("db.keystone"), pair.wasi.file("db.keystone")] {
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[8..12].copy_from_slice(&2u32.to_le_bytes());
+        std::fs::write(&path, bytes).unwrap();
+    }
+    let before = pair.snapshot("db.keystone");
+    pair.run(&["get", "db.keystone", "k"])
+        .fails_with("db.keystone: unsupported format version 2 (this build reads versions up to 1)");
+    pair.run(&["put", "db.keystone", "k", r#"{"v":2}"#]).fails_with("unsupported format version 2");
+    assert_eq!(pair.snapshot("db.keystone"), before);
+}

@@ -18,19 +18,7 @@
 //! a block is stored raw when compression would not make it smaller.
 
 use crate::codec::{crc32, put_varint, Cursor};
-
-// Until the zstd transform lands, blocks are always stored raw; the framing
-// already carries the kind byte, so compressed blocks slot in unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CompressionLevel {
-    Fastest,
-}
-fn compress_if_smaller(_plain: &[u8], _level: CompressionLevel) -> Option<Vec<u8>> {
-    None
-}
-fn decompress(_data: &[u8], _max_len: usize) -> Result<Vec<u8>, StorageError> {
-    Err(StorageError::corrupted("zstd block in a build without zstd", 0))
-}
+use crate::compress::{compress_if_smaller, decompress, CompressionLevel};
 use crate::error::StorageError;
 use crate::io::MaybeSendSync;
 
@@ -142,7 +130,12 @@ impl BlockCodec {
                 data.to_vec()
             }
             KIND_ZSTD => {
-                let plain = decompress(data, plain_len as usize)?;
+                // Offsets inside a (possibly decrypted) body are not file
+                // offsets: name the block by where it starts.
+                let plain = decompress(data, plain_len as usize).map_err(|e| match e {
+                    StorageError::Corrupted { what: w, .. } => StorageError::Corrupted { what: format!("{what}: {w}"), offset },
+                    other => other,
+                })?;
                 if plain.len() as u64 != plain_len {
                     return Err(c.error("compressed block length mismatch"));
                 }
@@ -166,11 +159,57 @@ mod tests {
             let mut out = Vec::new();
             codec.encode(&aad(1, 2), &plain, compress, &mut out).unwrap();
             assert_eq!(codec.decode("test block", 0, &aad(1, 2), &out).unwrap(), plain);
+            assert_eq!(out[0], if compress { KIND_ZSTD } else { KIND_RAW });
+            if compress {
+                assert!(out.len() * 4 < plain.len(), "repetitive data compresses: {} of {}", out.len(), plain.len());
+            }
             out[3] ^= 0x40;
             assert!(matches!(
                 codec.decode("test block", 77, &aad(1, 2), &out),
                 Err(StorageError::ChecksumMismatch { offset: 77, .. })
             ));
         }
+    }
+
+    #[test]
+    fn incompressible_blocks_are_stored_raw() {
+        let codec = BlockCodec { compression: Some(CompressionLevel::Fastest), sealer: None };
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let plain: Vec<u8> = (0..3000)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                (state >> 32) as u8
+            })
+            .collect();
+        let mut out = Vec::new();
+        codec.encode(&aad(1, 2), &plain, true, &mut out).unwrap();
+        assert_eq!(out[0], KIND_RAW);
+        assert_eq!(codec.decode("b", 0, &aad(1, 2), &out).unwrap(), plain);
+    }
+
+    fn sealed_codec() -> BlockCodec {
+        let params = crate::crypto::KdfParams { memory_kib: 64, iterations: 1, parallelism: 1, salt: [3; 16] };
+        let cipher = crate::crypto::Cipher::derive("pw", &params).unwrap();
+        BlockCodec { compression: Some(CompressionLevel::Fastest), sealer: Some(Box::new(cipher)) }
+    }
+
+    #[test]
+    fn sealed_blocks_are_bound_to_their_place_and_checkable_without_the_key() {
+        let codec = sealed_codec();
+        let plain: Vec<u8> = b"user#0001 Alice ".iter().copied().cycle().take(4000).collect();
+        let mut out = Vec::new();
+        codec.encode(&aad(5, 4096), &plain, true, &mut out).unwrap();
+        // Compressed before sealing: far smaller than the plain block.
+        assert!(out.len() < plain.len() / 4);
+        assert!(!out.windows(9).any(|w| w == b"user#0001"));
+        BlockCodec::check("b", 0, &out).unwrap();
+        assert_eq!(codec.decode("b", 0, &aad(5, 4096), &out).unwrap(), plain);
+        // The same bytes at another place do not open.
+        let err = codec.decode("SST 5 block", 9, &aad(5, 8192), &out).unwrap_err();
+        assert!(err.to_string().contains("authentication failed"), "{err}");
+        // A plain reader sees a valid CRC but cannot make sense of the body.
+        assert!(BlockCodec::plain().decode("b", 0, &aad(5, 4096), &out).is_err());
     }
 }

@@ -29,8 +29,19 @@ impl Rng {
 }
 
 /// A config that makes flushes and compactions happen after a few hundred writes.
+/// Compression is on (the default).
 pub fn small_config(durability: Durability) -> DatabaseConfig {
     DatabaseConfig { memtable_bytes: 16 << 10, durability, ..DatabaseConfig::default() }
+}
+
+/// [`small_config`] with encryption on, and a cheap key derivation so that
+/// hundreds of reopens stay fast.
+pub fn sealed_config(durability: Durability) -> DatabaseConfig {
+    DatabaseConfig {
+        passphrase: Some("crash test passphrase".into()),
+        kdf_cost: kstone_engine::KdfCost::CHEAP,
+        ..small_config(durability)
+    }
 }
 
 pub fn key(i: u64) -> Vec<u8> {
