@@ -613,7 +613,7 @@ fn an_encrypted_database_opens_only_with_its_passphrase() {
     with(&["create", "db.keystone", "--passphrase-env", VAR], &right).ok();
     with(&["put", "db.keystone", "user#123", r#"{"name":"Alice","age":30}"#, "--passphrase-env", VAR], &right).ok();
     let got = with(&["get", "db.keystone", "user#123", "--passphrase-env", VAR], &right);
-    assert_eq!(got.ok().stdout, "{\n  \"pk\": \"user#123\",\n  \"name\": \"Alice\",\n  \"age\": 30\n}\n");
+    assert_eq!(got.ok().stdout, "{\n  \"pk\": \"user#123\",\n  \"age\": 30,\n  \"name\": \"Alice\"\n}\n");
     assert!(with(&["verify", "db.keystone", "--passphrase-env", VAR], &right).ok().stdout.ends_with("no damage found\n"));
     let before = pair.snapshot("db.keystone");
     for bytes in [&before.0, &before.1] {
