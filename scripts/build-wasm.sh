@@ -34,7 +34,11 @@ wasm_gz=$(gz "$out/kstone_bg.wasm")
 js_gz=$(gz "$out/kstone.js")
 js_extra=0
 if [ -d wasm/js ]; then
-    for f in wasm/js/*.js; do [ -f "$f" ] && js_extra=$((js_extra + $(gz "$f"))); done
+    # What a browser downloads: the Node-only entry and file adapter are left out.
+    for f in wasm/js/*.js; do
+        case "$(basename "$f")" in node.js|node-file.js) continue ;; esac
+        [ -f "$f" ] && js_extra=$((js_extra + $(gz "$f")))
+    done
 fi
 kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
 echo "build: $out/kstone_bg.wasm $(kib "$(wc -c <"$out/kstone_bg.wasm")") raw, $(kib "$wasm_gz") gzipped"

@@ -7,7 +7,7 @@
 #   wasi      the engine's tests built for wasm32-wasip1, run under wasmtime
 #   serve     `kstone serve` driven by the AWS SDK for JavaScript v3
 #   build     the wasm package (npm run build)
-#   node      the Node tests of the package (node --test)
+#   node      the Node tests of the package (node --test; builds the native CLI)
 #   browser   the headless-Chromium tests (node --test, playwright-core)
 #
 # `scripts/test.sh node browser` runs only the named suites (the ones that
@@ -42,7 +42,8 @@ suite_cli_wasi() {
 }
 suite_serve()   { cargo build -p kstone-cli && KSTONE_BIN="$KSTONE_TARGET_DIR/debug/kstone" node --test --test-reporter=spec tests/serve/*.test.mjs; }
 suite_build()   { bash scripts/build-wasm.sh; }
-suite_node()    { node --test --test-reporter=spec wasm/test/node/*.test.mjs; }
+# The Node tests include files exchanged with the native CLI.
+suite_node()    { cargo build -p kstone-cli && KSTONE_BIN="$KSTONE_TARGET_DIR/debug/kstone" node --test --test-reporter=spec wasm/test/node/*.test.mjs; }
 # One browser at a time: each test starts its own Chromium, and two cores are
 # better spent on one.
 # The OPFS export test opens the browser's export in the native CLI.
