@@ -124,27 +124,29 @@ export class Database {
   // -- items ---------------------------------------------------------------
 
   /** PutItem. Resolves to the old item when `ReturnValues: 'ALL_OLD'` found one, else undefined. */
-  async put(table, item, options = {}) {
-    const response = await this.send('PutItem', this.#request({ ...options, TableName: table, Item: item }));
-    return this.#plain(response.Attributes);
+  put(table, item, options = {}) {
+    return this.#single('PutItem', { ...options, TableName: table, Item: item }, 'Attributes');
   }
 
   /** GetItem. Resolves to the item, or undefined when there is none. */
-  async get(table, key, options = {}) {
-    const response = await this.send('GetItem', this.#request({ ...options, TableName: table, Key: key }));
-    return this.#plain(response.Item);
+  get(table, key, options = {}) {
+    return this.#single('GetItem', { ...options, TableName: table, Key: key }, 'Item');
   }
 
   /** UpdateItem. Resolves to the attributes `ReturnValues` asked for, else undefined. */
-  async update(table, key, options = {}) {
-    const response = await this.send('UpdateItem', this.#request({ ...options, TableName: table, Key: key }));
-    return this.#plain(response.Attributes);
+  update(table, key, options = {}) {
+    return this.#single('UpdateItem', { ...options, TableName: table, Key: key }, 'Attributes');
   }
 
   /** DeleteItem. Resolves to the old item with `ReturnValues: 'ALL_OLD'`, else undefined. */
-  async delete(table, key, options = {}) {
-    const response = await this.send('DeleteItem', this.#request({ ...options, TableName: table, Key: key }));
-    return this.#plain(response.Attributes);
+  delete(table, key, options = {}) {
+    return this.#single('DeleteItem', { ...options, TableName: table, Key: key }, 'Attributes');
+  }
+
+  /** One single-item operation; resolves to the response's item (`out`) as a plain object. */
+  async #single(operation, params, out) {
+    const response = await this.send(operation, this.#request(params));
+    return this.#plain(response[out]);
   }
 
   // -- queries -------------------------------------------------------------
