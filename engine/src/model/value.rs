@@ -65,3 +65,47 @@ impl PartialEq for AttributeValue {
         }
     }
 }
+
+/// Plain Rust values as attribute values, for builders that take
+/// `impl Into<AttributeValue>` (expression values, key values): strings are
+/// `S`, integers and [`Number`]s `N`, byte vectors `B`, booleans `BOOL`.
+impl From<&str> for AttributeValue {
+    fn from(s: &str) -> Self {
+        AttributeValue::S(s.to_string())
+    }
+}
+
+impl From<String> for AttributeValue {
+    fn from(s: String) -> Self {
+        AttributeValue::S(s)
+    }
+}
+
+impl From<bool> for AttributeValue {
+    fn from(b: bool) -> Self {
+        AttributeValue::Bool(b)
+    }
+}
+
+impl From<Number> for AttributeValue {
+    fn from(n: Number) -> Self {
+        AttributeValue::N(n)
+    }
+}
+
+impl From<Vec<u8>> for AttributeValue {
+    fn from(b: Vec<u8>) -> Self {
+        AttributeValue::B(b)
+    }
+}
+
+macro_rules! integer_values {
+    ($($t:ty),*) => {
+        $(impl From<$t> for AttributeValue {
+            fn from(v: $t) -> Self {
+                AttributeValue::N(super::builder::ToNumber::to_number(v))
+            }
+        })*
+    };
+}
+integer_values!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
