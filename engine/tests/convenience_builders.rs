@@ -115,13 +115,16 @@ fn builder_errors_are_dynamodb_errors() {
     let t = db.table("orders");
     let e = t.query(Query::new()).unwrap_err();
     assert_eq!(e.name(), "ValidationException");
-    let e = t.query(Query::new().partition_key(5)).unwrap_err();
+    let e = t.query(Query::new().partition_key(AttributeValue::from(5))).unwrap_err();
     assert_eq!(e.name(), "ValidationException", "{e}");
     let e = t.query(Query::new().partition_key("alice").limit(0)).unwrap_err();
     assert!(e.to_string().contains("greater than or equal to 1"), "{e}");
     let e = db.table("missing").query(Query::new().partition_key("x")).unwrap_err();
     assert_eq!(e.name(), "ResourceNotFoundException");
-    let e = t.scan(Scan::new().filter_expression("total > :undefined")).unwrap_err();
+    // `total` is a reserved word, as in DynamoDB.
+    let e = t.scan(Scan::new().filter_expression("total > :t").expression_value(":t", 1)).unwrap_err();
+    assert!(e.to_string().contains("reserved keyword: total"), "{e}");
+    let e = t.scan(Scan::new().filter_expression("#t > :undefined").expression_name("#t", "total")).unwrap_err();
     assert_eq!(e.name(), "ValidationException");
     let e = t.scan(Scan::new().parallel(2, 2)).unwrap_err();
     assert_eq!(e.name(), "ValidationException");
@@ -142,7 +145,7 @@ fn scan_builder_segments_and_filters() {
         total += t.scan(Scan::new().parallel(4, s)).unwrap().count;
     }
     assert_eq!(total, 10);
-    let page = t.scan(Scan::new().filter_expression("total = :t").expression_value(":t", 30)).unwrap();
+    let page = t.scan(Scan::new().filter_expression("#t = :t").expression_name("#t", "total").expression_value(":t", 30)).unwrap();
     assert_eq!((page.count, page.scanned_count), (2, 10));
 }
 

@@ -32,7 +32,7 @@ pub use batch::{BatchGet, BatchGetResponse, BatchWrite};
 pub use query::{Query, QueryResponse, Scan, ScanBuilder, ScanResponse};
 pub use transact::{TransactGet, TransactWrite};
 
-use super::item::{delete_item, get_item, put_item, update_item};
+use super::item::{delete_item, get_item, put_item_owned, update_item};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use crate::model::request::{
@@ -201,7 +201,7 @@ impl<'db> Table<'db> {
             return_values: ReturnValues::None,
             return_old_on_condition_failure: false,
         };
-        put_item(self.db, &req).map(|_| ())
+        put_item_owned(self.db, req).map(|_| ())
     }
 
     /// GetItem (strongly consistent).
@@ -424,7 +424,7 @@ impl Database {
             return_values: ReturnValues::None,
             return_old_on_condition_failure: false,
         };
-        put_item(self, &req).map(|_| ())
+        put_item_owned(self, req).map(|_| ())
     }
 
     /// Store `item` under partition key `pk` in the default table.
