@@ -157,7 +157,10 @@ pub fn batch_get(db: &Database, req: &BatchGetItemRequest) -> Result<Value> {
             unprocessed.insert(table.clone(), spec_json);
         }
     }
-    Ok(json!({ "Responses": responses, "UnprocessedKeys": unprocessed }))
+    let mut out = Map::with_capacity(2);
+    out.insert("Responses".into(), Value::Object(responses));
+    out.insert("UnprocessedKeys".into(), Value::Object(unprocessed));
+    Ok(Value::Object(out))
 }
 
 pub fn parse_batch_write(request: &Value) -> Result<BatchWriteItemRequest> {

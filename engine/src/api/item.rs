@@ -7,8 +7,8 @@ use super::params::{
     check_expression_maps, common_enums, expression_text, read_expressions, reject_legacy, required_item, write_enums,
 };
 use super::prepared::{prepare, project, Texts};
-use super::values::item_json;
-use super::write::{evaluate, plan_delete, plan_put, plan_update, read_item, resolve_table, stage_write, Effect, PlannedWrite};
+use super::values::{item_json, object_with};
+use super::write::{evaluate, plan_delete, plan_put, plan_put_owned, plan_update, read_item, resolve_table, stage_write, Effect, PlannedWrite};
 use crate::db::Database;
 use crate::error::Result;
 use crate::lsm::WriteBatch;
@@ -146,13 +146,18 @@ fn commit_single(db: &Database, plan: impl FnOnce(&crate::model::schema::Catalog
 
 fn attributes_response(effect: Effect) -> Value {
     match effect.attributes {
-        Some(a) => json!({ "Attributes": item_json(&a) }),
+        Some(a) => object_with("Attributes", item_json(&a)),
         None => json!({}),
     }
 }
 
 pub fn put_item(db: &Database, req: &PutItemRequest) -> Result<Value> {
     commit_single(db, |c| plan_put(c, req)).map(attributes_response)
+}
+
+/// [`put_item`] of a request the caller gives away (no copy of the item).
+pub fn put_item_owned(db: &Database, req: PutItemRequest) -> Result<Value> {
+    commit_single(db, move |c| plan_put_owned(c, req)).map(attributes_response)
 }
 
 pub fn delete_item(db: &Database, req: &DeleteItemRequest) -> Result<Value> {
@@ -171,13 +176,13 @@ pub fn get_item(db: &Database, req: &GetItemRequest) -> Result<Value> {
     let key = super::keys::key_of_key(&def, &req.key)?;
     let tree = db.tree_read();
     Ok(match read_item(&tree, &key)? {
-        Some(item) => json!({ "Item": item_json(&project(prepared.projection.as_ref(), item)) }),
+        Some(item) => object_with("Item", item_json(&project(prepared.projection.as_ref(), item))),
         None => json!({}),
     })
 }
 
 pub fn handle_put_item(db: &Database, request: &Value) -> Result<Value> {
-    put_item(db, &parse_put_item(request)?)
+    put_item_owned(db, parse_put_item(request)?)
 }
 pub fn handle_get_item(db: &Database, request: &Value) -> Result<Value> {
     get_item(db, &parse_get_item(request)?)

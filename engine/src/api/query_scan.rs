@@ -349,8 +349,6 @@ fn read_page(
     let mut bytes = 0usize;
     let lower_ref = lower.as_ref().map(Vec::as_slice);
     let upper_ref = upper.as_ref().map(Vec::as_slice);
-    let mut last: Option<Item> = None;
-    let mut stopped_early = false;
     for entry in tree.range(lower_ref, upper_ref, reverse) {
         let (_, value) = entry?;
         let mut item = values::decode_item(&value)?;
@@ -368,17 +366,16 @@ fn read_page(
         }
         page.scanned += 1;
         bytes += values::item_size(&item);
-        if prepared.filter.as_ref().is_none_or(|f| f.evaluate(&item)) {
-            page.items.push(item.clone());
+        let stop = limit.is_some_and(|l| page.scanned >= l) || bytes >= PAGE_BYTES;
+        if stop {
+            page.last_key = Some(src.key_of(&item));
         }
-        last = Some(item);
-        if limit.is_some_and(|l| page.scanned >= l) || bytes >= PAGE_BYTES {
-            stopped_early = true;
+        if prepared.filter.as_ref().is_none_or(|f| f.evaluate(&item)) {
+            page.items.push(item);
+        }
+        if stop {
             break;
         }
-    }
-    if stopped_early {
-        page.last_key = last.map(|item| src.key_of(&item));
     }
     Ok(page)
 }

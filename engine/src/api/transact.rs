@@ -269,11 +269,11 @@ pub fn transact_get(db: &Database, req: &TransactGetItemsRequest) -> Result<Valu
     let mut responses = Vec::with_capacity(plans.len());
     for (key, prepared) in plans {
         responses.push(match read_item(&tree, &key)? {
-            Some(item) => json!({ "Item": item_json(&project(prepared.projection.as_ref(), item)) }),
+            Some(item) => super::values::object_with("Item", item_json(&project(prepared.projection.as_ref(), item))),
             None => json!({}),
         });
     }
-    Ok(json!({ "Responses": responses }))
+    Ok(super::values::object_with("Responses", Value::Array(responses)))
 }
 
 pub fn handle_transact_write(db: &Database, request: &Value) -> Result<Value> {

@@ -20,6 +20,14 @@ pub fn item_json(item: &Item) -> Value {
     item_to_json(item)
 }
 
+/// A response object with one member. (`json!({"k": v})` would serialise
+/// `v` into a copy of itself; this moves it.)
+pub fn object_with(key: &str, value: Value) -> Value {
+    let mut map = Map::with_capacity(1);
+    map.insert(key.to_string(), value);
+    Value::Object(map)
+}
+
 /// An `Item`/`Key`-like map of DynamoDB JSON attribute values.
 pub fn item_from_map(map: &Map<String, Value>) -> Result<Item> {
     let mut item = Item::new();

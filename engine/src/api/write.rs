@@ -77,6 +77,21 @@ fn check_put_item_size(item: &Item) -> Result<()> {
 }
 
 pub fn plan_put(catalog: &Catalog, req: &PutItemRequest) -> Result<PlannedWrite> {
+    let mut plan = check_put(catalog, req)?;
+    plan.kind = PlanKind::Put(req.item.clone());
+    Ok(plan)
+}
+
+/// [`plan_put`] of a request the caller gives away: the item moves into the
+/// plan instead of being copied (PutItem's own path).
+pub fn plan_put_owned(catalog: &Catalog, req: PutItemRequest) -> Result<PlannedWrite> {
+    let mut plan = check_put(catalog, &req)?;
+    plan.kind = PlanKind::Put(req.item);
+    Ok(plan)
+}
+
+/// Every check of a put; the plan's item is filled in by the caller.
+fn check_put(catalog: &Catalog, req: &PutItemRequest) -> Result<PlannedWrite> {
     if !matches!(req.return_values, ReturnValues::None | ReturnValues::AllOld) {
         return Err(Error::Validation("ReturnValues can only be ALL_OLD or NONE".into()));
     }
@@ -90,7 +105,7 @@ pub fn plan_put(catalog: &Catalog, req: &PutItemRequest) -> Result<PlannedWrite>
         def,
         key,
         key_item,
-        kind: PlanKind::Put(req.item.clone()),
+        kind: PlanKind::Put(Item::new()),
         condition: prepared.condition,
         return_values: req.return_values,
         return_old_on_condition_failure: req.return_old_on_condition_failure,
@@ -172,12 +187,25 @@ pub fn read_item(tree: &Tree, key: &[u8]) -> Result<Option<Item>> {
     }
 }
 
+/// Whether evaluating `plan` needs the stored item. A plain put (no
+/// condition, no `ReturnValues`, no index entries to replace) overwrites
+/// whatever is there, so it skips the read: a point lookup and a decode
+/// under the write lock, on the hottest write path.
+fn needs_old_image(plan: &PlannedWrite) -> bool {
+    let plain_put = matches!(plan.kind, PlanKind::Put(_))
+        && plan.condition.is_none()
+        && plan.return_values == ReturnValues::None
+        && plan.def.local_indexes.is_empty()
+        && plan.def.global_indexes.is_empty();
+    !plain_put
+}
+
 /// Read the current item, check the condition and compute the new image.
 /// A failed condition is `ConditionalCheckFailedException`, carrying the
 /// old item when `ReturnValuesOnConditionCheckFailure` asked for it.
 pub fn evaluate(tree: &Tree, plan: PlannedWrite) -> Result<Effect> {
     let is_check = matches!(plan.kind, PlanKind::ConditionCheck);
-    let old = read_item(tree, &plan.key)?;
+    let old = if needs_old_image(&plan) { read_item(tree, &plan.key)? } else { None };
     if !condition_holds(plan.condition.as_ref(), old.as_ref()) {
         let item = if plan.return_old_on_condition_failure { old.map(Box::new) } else { None };
         return Err(Error::ConditionalCheckFailed { message: "The conditional request failed".into(), item });
