@@ -111,7 +111,7 @@ impl<'db> TransactGet<'db> {
         }
         let out = crate::api::transact::transact_get(self.db, &TransactGetItemsRequest { items })?;
         let responses = out.get("Responses").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
-        responses.iter().map(|r| r.get("Item").map(item_from_json).transpose().map_err(Error::from)).collect()
+        responses.iter().map(|r| r.get("Item").map(item_from_json).transpose()).collect()
     }
 }
 
