@@ -44,6 +44,15 @@
 //! eviction are outside the budget (they are freed when the reader drops
 //! them).
 //!
+//! Index and bloom blocks are not evictable entries: every lookup in an SST
+//! needs both, and re-parsing an index block on each get would cost more than
+//! the read it saves. Their readers keep them decoded for as long as the SST
+//! lives and [`BlockCache::pin`] charges their bytes to the same budget, so
+//! data blocks make room for them and the budget bounds all block memory. Only
+//! when pinned bytes alone exceed the budget (an index and filter bigger than
+//! the whole cache) does block memory go past it; then no data block is cached
+//! at all.
+//!
 //! # Concurrency
 //!
 //! One `Mutex` around the state: the engine runs single-threaded in the
@@ -70,9 +79,11 @@ const MAX_FREQ: u8 = 3;
 pub struct CacheStats {
     pub hits: u64,
     pub misses: u64,
-    /// Charged bytes now held (block lengths plus [`ENTRY_OVERHEAD`] each).
+    /// Charged bytes of cached data blocks (lengths plus [`ENTRY_OVERHEAD`] each).
     pub bytes: usize,
     pub entries: usize,
+    /// Bytes of index and bloom blocks pinned by live SSTs (see [`BlockCache::pin`]).
+    pub pinned_bytes: usize,
 }
 
 impl CacheStats {
@@ -120,6 +131,9 @@ struct CacheState {
     /// Keys recently evicted from small, with the stamp of their ghost pair.
     ghost: VecDeque<(BlockKey, u64)>,
     ghost_keys: HashMap<BlockKey, u64>,
+    /// Pinned bytes per file, and their total.
+    pinned: HashMap<u64, usize>,
+    pinned_bytes: usize,
     next_stamp: u64,
     hits: u64,
     misses: u64,
@@ -158,19 +172,15 @@ impl BlockCache {
     /// Replaces an earlier block under the same key.
     pub fn insert(&self, key: BlockKey, block: Arc<[u8]>) {
         let charge = block.len().saturating_add(ENTRY_OVERHEAD);
-        let small_target = self.capacity / 10;
         let mut state = self.lock();
         // Take out any earlier block first, so its bytes are not counted
         // twice and so an uncacheable replacement cannot leave stale data.
         let previous = state.take_entry(key);
-        if charge > self.capacity {
+        let room = self.capacity.saturating_sub(state.pinned_bytes);
+        if charge > room {
             return;
         }
-        while state.small_bytes + state.main_bytes + charge > self.capacity {
-            if !state.evict_one(small_target) {
-                break;
-            }
-        }
+        state.make_room(room - charge, room / 10);
         let stamp = state.stamp();
         // A replaced block keeps its place in the main queue and its
         // frequency; a key seen in the ghost was evicted too early: main.
@@ -194,9 +204,24 @@ impl BlockCache {
         state.compact_if_stale();
     }
 
-    /// Drops every block of SST `file_id` (after the SST is deleted).
+    /// Charges `bytes` of blocks that file `file_id` keeps decoded outside
+    /// the cache (its index and bloom filter) to the budget, evicting data
+    /// blocks to make room. [`BlockCache::remove_file`] releases the charge.
+    pub fn pin(&self, file_id: u64, bytes: usize) {
+        let mut state = self.lock();
+        *state.pinned.entry(file_id).or_insert(0) += bytes;
+        state.pinned_bytes += bytes;
+        let room = self.capacity.saturating_sub(state.pinned_bytes);
+        state.make_room(room, room / 10);
+    }
+
+    /// Drops every block of SST `file_id` and its pinned charge (once the
+    /// SST is deleted).
     pub fn remove_file(&self, file_id: u64) {
         let mut state = self.lock();
+        if let Some(pinned) = state.pinned.remove(&file_id) {
+            state.pinned_bytes -= pinned;
+        }
         let mut freed_small = 0;
         let mut freed_main = 0;
         state.entries.retain(|key, entry| {
@@ -223,6 +248,7 @@ impl BlockCache {
             misses: state.misses,
             bytes: state.small_bytes + state.main_bytes,
             entries: state.entries.len(),
+            pinned_bytes: state.pinned_bytes,
         }
     }
 
@@ -231,8 +257,11 @@ impl BlockCache {
             Ok(guard) => guard,
             Err(poisoned) => {
                 let mut guard = poisoned.into_inner();
+                // Pins are kept: their readers still hold those blocks.
                 let (hits, misses) = (guard.hits, guard.misses);
-                *guard = CacheState { hits, misses, ..CacheState::default() };
+                let pinned = std::mem::take(&mut guard.pinned);
+                let pinned_bytes = guard.pinned_bytes;
+                *guard = CacheState { hits, misses, pinned, pinned_bytes, ..CacheState::default() };
                 self.state.clear_poison();
                 guard
             }
@@ -254,6 +283,15 @@ impl CacheState {
             Queue::Main => self.main_bytes -= entry.charge,
         }
         Some(entry)
+    }
+
+    /// Evicts blocks until at most `limit` charged bytes remain.
+    fn make_room(&mut self, limit: usize, small_target: usize) {
+        while self.small_bytes + self.main_bytes > limit {
+            if !self.evict_one(small_target) {
+                break;
+            }
+        }
     }
 
     /// Evicts one block (moving others between queues on the way). Returns
@@ -384,7 +422,9 @@ mod tests {
                 assert_eq!(queue.iter().filter(|pair| **pair == (*key, entry.stamp)).count(), 1);
             }
             assert_eq!((small, main), (state.small_bytes, state.main_bytes));
-            assert!(small + main <= self.capacity, "{} > {}", small + main, self.capacity);
+            assert_eq!(state.pinned_bytes, state.pinned.values().sum::<usize>());
+            let room = self.capacity.saturating_sub(state.pinned_bytes);
+            assert!(small + main <= room, "{} > {} (pinned {})", small + main, room, state.pinned_bytes);
             assert!(state.small.len() + state.main.len() <= 2 * state.entries.len() + 65);
         }
     }
@@ -397,7 +437,7 @@ mod tests {
         assert_eq!(&*cache.get((1, 0)).unwrap(), &[7u8; 100][..]);
         assert!(cache.get((1, 4096)).is_none());
         let stats = cache.stats();
-        assert_eq!(stats, CacheStats { hits: 1, misses: 2, bytes: 100 + ENTRY_OVERHEAD, entries: 1 });
+        assert_eq!(stats, CacheStats { hits: 1, misses: 2, bytes: 100 + ENTRY_OVERHEAD, entries: 1, pinned_bytes: 0 });
         assert!((stats.hit_rate() - 1.0 / 3.0).abs() < 1e-9);
         assert_eq!(CacheStats::default().hit_rate(), 0.0);
     }
@@ -517,8 +557,40 @@ mod tests {
         }
     }
 
+    #[test]
+    fn pinned_bytes_count_against_the_budget_until_their_file_goes() {
+        let charge = 100 + ENTRY_OVERHEAD;
+        let cache = BlockCache::new(10 * charge);
+        for i in 0..10 {
+            cache.insert((1, i), block(100, 1));
+        }
+        assert_eq!(cache.stats().entries, 10);
+        // Pinning 4 blocks' worth evicts 4 data blocks.
+        cache.pin(2, 4 * charge);
+        assert_eq!(cache.stats().entries, 6);
+        assert_eq!(cache.stats().pinned_bytes, 4 * charge);
+        cache.check_invariants();
+        for i in 10..30 {
+            cache.insert((1, i), block(100, 1));
+        }
+        assert!(cache.stats().bytes + cache.stats().pinned_bytes <= 10 * charge);
+        // More pinned than the whole budget: nothing else is cached.
+        cache.pin(3, 20 * charge);
+        assert_eq!(cache.stats().entries, 0);
+        cache.insert((1, 99), block(100, 1));
+        assert!(cache.get((1, 99)).is_none());
+        cache.check_invariants();
+        cache.remove_file(3);
+        cache.remove_file(2);
+        assert_eq!(cache.stats().pinned_bytes, 0);
+        cache.insert((1, 99), block(100, 1));
+        assert!(cache.get((1, 99)).is_some());
+        cache.check_invariants();
+    }
+
     #[derive(Debug, Clone)]
     enum Op {
+        Pin { file: u64, bytes: usize },
         Insert { file: u64, block: u64, len: usize },
         Get { file: u64, block: u64 },
         RemoveFile { file: u64 },
@@ -529,6 +601,7 @@ mod tests {
             4 => (0..4u64, 0..40u64, 0..3000usize).prop_map(|(file, block, len)| Op::Insert { file, block, len }),
             4 => (0..4u64, 0..40u64).prop_map(|(file, block)| Op::Get { file, block }),
             1 => (0..4u64).prop_map(|file| Op::RemoveFile { file }),
+            1 => (0..4u64, 0..8000usize).prop_map(|(file, bytes)| Op::Pin { file, bytes }),
         ]
     }
 
@@ -537,7 +610,7 @@ mod tests {
 
         /// Against an oracle of everything inserted: a hit returns the latest
         /// block for its key, a removed file never hits, and the charged
-        /// bytes never exceed the budget after any operation.
+        /// bytes never exceed what the pins leave of the budget.
         #[test]
         fn never_exceeds_its_budget_and_never_returns_stale_blocks(
             capacity in 0usize..40_000,
@@ -545,6 +618,7 @@ mod tests {
         ) {
             let cache = BlockCache::new(capacity);
             let mut oracle: HashMap<BlockKey, Arc<[u8]>> = HashMap::new();
+            let mut pinned: HashMap<u64, usize> = HashMap::new();
             let mut next_fill = 0u8;
             for op in ops {
                 match op {
@@ -562,11 +636,17 @@ mod tests {
                     }
                     Op::RemoveFile { file } => {
                         oracle.retain(|key, _| key.0 != file);
+                        pinned.remove(&file);
                         cache.remove_file(file);
+                    }
+                    Op::Pin { file, bytes } => {
+                        *pinned.entry(file).or_insert(0) += bytes;
+                        cache.pin(file, bytes);
                     }
                 }
                 let stats = cache.stats();
-                prop_assert!(stats.bytes <= capacity);
+                prop_assert_eq!(stats.pinned_bytes, pinned.values().sum::<usize>());
+                prop_assert!(stats.bytes <= capacity.saturating_sub(stats.pinned_bytes));
                 cache.check_invariants();
             }
         }

@@ -61,6 +61,11 @@ fn run_until_crash(config: Config, file: &FaultyFile, seed: u64, start: &Oracle)
         if rng.chance(3) && tree.flush().is_err() {
             break;
         }
+        // Idle work: compactions, the merge into the bottom level and moves
+        // of tail SSTs into holes, each committed like any other change.
+        if rng.chance(4) && tree.maintain().is_err() {
+            break;
+        }
     }
     (states, acked)
 }

@@ -106,6 +106,14 @@ impl Store for Kstone {
         Ok(count)
     }
 
+    /// `maintain()` until it has nothing left: due compactions, the idle
+    /// merge into the bottom level and moving tail SSTs into holes.
+    fn settle(&mut self) -> Res<()> {
+        self.tree.flush().map_err(err)?;
+        while self.tree.maintain().map_err(err)? {}
+        Ok(())
+    }
+
     fn close(mut self) -> Res<()> {
         // Flushes the memtable into an SST and syncs: a reopen replays nothing.
         self.tree.close().map_err(err)

@@ -79,6 +79,24 @@ impl ExtentAllocator {
         Extent { offset, len }
     }
 
+    /// Take `len` bytes (rounded up to pages) from a free extent that ends
+    /// at or before `limit`, best fit; `None` if no such extent is big enough.
+    /// Used to move data from the file's tail into holes below it.
+    pub fn allocate_below(&mut self, len: u64, limit: u64) -> Option<Extent> {
+        let len = round_to_page(len.max(1));
+        let (offset, free_len) = self
+            .free
+            .range(..limit)
+            .filter(|(&o, &l)| l >= len && o + len <= limit)
+            .min_by_key(|(&o, &l)| (l, o))
+            .map(|(&o, &l)| (o, l))?;
+        self.free.remove(&offset);
+        if free_len > len {
+            self.free.insert(offset + len, free_len - len);
+        }
+        Some(Extent { offset, len })
+    }
+
     /// Give an extent back, merging it with free neighbours.
     pub fn free(&mut self, extent: Extent) {
         if extent.len == 0 {
@@ -178,6 +196,24 @@ mod tests {
         assert_eq!(a.allocate(PAGE).offset, DATA_START + 3 * PAGE);
         assert!(find_overlap(&live).is_none());
         assert!(find_overlap(&[Extent { offset: 0, len: 2 }, Extent { offset: 1, len: 2 }]).is_some());
+    }
+
+    #[test]
+    fn allocation_below_a_limit_only_uses_holes_under_it() {
+        let mut a = ExtentAllocator::new();
+        let x = a.allocate(2 * PAGE);
+        let _keep = a.allocate(PAGE);
+        let y = a.allocate(2 * PAGE);
+        let tail = a.allocate(2 * PAGE);
+        a.free(x);
+        a.free(y);
+        assert_eq!(a.allocate_below(3 * PAGE, tail.offset), None);
+        assert_eq!(a.allocate_below(2 * PAGE, x.offset + PAGE), None);
+        let moved = a.allocate_below(2 * PAGE, tail.offset).unwrap();
+        assert!(moved.end() <= tail.offset);
+        a.free(tail);
+        assert_eq!(a.trim_tail(), a.end());
+        assert!(a.end() <= tail.offset);
     }
 
     #[test]

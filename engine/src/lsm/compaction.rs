@@ -25,6 +25,21 @@
 //!
 //! Tombstones are dropped when no deeper level overlaps the task's key range:
 //! nothing older can be hiding beneath them.
+//!
+//! # Idle work: bounding the space at rest
+//!
+//! The rules above bound space only loosely for a small database: up to
+//! `l0_trigger - 1` flushed memtables wait in L0, and L1 may hold up to its
+//! target, so a 12 MB database can sit in a 30 MB file. [`settle`] is the
+//! extra rule `maintain()` applies when nothing above is due: once the SSTs
+//! above the bottom level hold more than `1/ratio` of the bottom level's
+//! bytes, everything merges into the bottom level, leaving one sorted run.
+//! Each such merge rewrites the bottom level once per `bottom/ratio` bytes
+//! that reached the upper levels since the previous one, so this rule adds at
+//! most `ratio` (10) writes per byte flushed, and only when `maintain()` is
+//! called; writes alone never trigger it. At rest the SSTs therefore take at
+//! most `1 + 1/ratio` times the bottom level, which holds one version of each
+//! live key.
 
 /// What the policy sees of one SST.
 #[derive(Debug, Clone)]
@@ -130,6 +145,23 @@ pub fn pick(levels: &[Vec<SstSummary<'_>>], policy: &Policy, cursors: &[Vec<u8>]
     })
 }
 
+/// Idle work (see the module docs): merge every level into the bottom level
+/// once the levels above it hold more than `1/ratio` of its bytes.
+pub fn settle(levels: &[Vec<SstSummary<'_>>], policy: &Policy) -> Option<Task> {
+    let deepest = levels.iter().rposition(|l| !l.is_empty())?;
+    if deepest == 0 {
+        // Only flushed memtables: they become the bottom level.
+        return full(levels);
+    }
+    let bytes = |l: &[SstSummary<'_>]| l.iter().map(|s| s.bytes).sum::<u64>();
+    let upper: u64 = levels[..deepest].iter().map(|l| bytes(l)).sum();
+    let bottom = bytes(&levels[deepest]);
+    if upper == 0 || upper.saturating_mul(policy.ratio) <= bottom {
+        return None;
+    }
+    full(levels)
+}
+
 /// Merge everything into the deepest non-empty level (at least L1),
 /// dropping every tombstone: `compact()`.
 pub fn full(levels: &[Vec<SstSummary<'_>>]) -> Option<Task> {
@@ -203,6 +235,21 @@ mod tests {
         assert_eq!((t.inputs, t.output_level), (vec![1, 2], 1));
         let settled = vec![vec![], vec![sst(2, 50, "a", "z")], vec![], vec![]];
         assert!(full(&settled).is_none());
+    }
+
+    #[test]
+    fn settling_merges_down_only_when_the_upper_levels_outgrow_a_tenth_of_the_bottom() {
+        let p = policy();
+        let small_upper = vec![vec![sst(1, 10, "a", "b")], vec![], vec![sst(2, 100, "a", "z")], vec![]];
+        assert!(settle(&small_upper, &p).is_none());
+        let big_upper = vec![vec![sst(1, 10, "a", "b")], vec![sst(3, 5, "c", "d")], vec![sst(2, 100, "a", "z")], vec![]];
+        let t = settle(&big_upper, &p).unwrap();
+        assert_eq!((t.inputs, t.output_level, t.drop_tombstones), (vec![1, 3, 2], 2, true));
+        let only_l0 = vec![vec![sst(1, 10, "a", "b")], vec![], vec![], vec![]];
+        assert_eq!(settle(&only_l0, &p).unwrap().output_level, 1);
+        let settled = vec![vec![], vec![], vec![sst(2, 100, "a", "z")], vec![]];
+        assert!(settle(&settled, &p).is_none());
+        assert!(settle(&[vec![], vec![]], &p).is_none());
     }
 
     #[test]

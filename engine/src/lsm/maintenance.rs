@@ -23,7 +23,7 @@ use super::version::Version;
 use crate::error::StorageError;
 use crate::layout::header::Superblock;
 use crate::sst::builder::SstBuilder;
-use crate::sst::reader::{SstContext, SstReader};
+use crate::sst::reader::{Fill, SstContext, SstReader};
 use crate::sst::SstMeta;
 use crate::wal::{next_salt, Wal};
 use std::ops::Bound;
@@ -186,10 +186,10 @@ impl Tree {
             let chosen: Vec<Arc<SstReader>> = ssts.iter().filter(|s| task.inputs.contains(&s.meta.id)).cloned().collect();
             if l == 0 {
                 for s in chosen {
-                    sources.push(Box::new(RunSource::new(vec![s], Bound::Unbounded, false)?));
+                    sources.push(Box::new(RunSource::new(vec![s], Bound::Unbounded, false, Fill::No)?));
                 }
             } else if !chosen.is_empty() {
-                sources.push(Box::new(RunSource::new(chosen, Bound::Unbounded, false)?));
+                sources.push(Box::new(RunSource::new(chosen, Bound::Unbounded, false, Fill::No)?));
             }
         }
         let ctx = Arc::clone(&self.ctx);
@@ -249,13 +249,65 @@ impl Tree {
     }
 
     /// One step of deferred work: sync WAL records a group commit left
-    /// unsynced, release space no reader holds any more, and run at most one
-    /// compaction task. Returns true if a compaction task ran (more may be due).
+    /// unsynced, release space no reader holds any more, and do at most one
+    /// of, in this order: a due compaction task; the idle merge into the
+    /// bottom level ([`compaction::settle`]); moving the SST at the end of the
+    /// file into a free hole below it, so the file can shrink. Returns true if
+    /// it did one of those (more may be due): calling it until it returns
+    /// false leaves the file at rest.
     pub fn maintain(&mut self) -> Result<bool, StorageError> {
         self.check_writable()?;
         self.sync_wal()?;
         self.release_space()?;
-        self.compaction_step()
+        if self.compaction_step()? {
+            return Ok(true);
+        }
+        let idle = compaction::settle(&self.version.summary(), &self.policy);
+        if let Some(task) = idle {
+            self.run_task(task)?;
+            return Ok(true);
+        }
+        self.relocate_tail_sst()
+    }
+
+    /// If the extent at the end of the file is an SST and a free hole below
+    /// it can take it, copy the SST there and commit the move; the old extent
+    /// is freed and the file's tail trimmed as with any replaced SST. SSTs do
+    /// not depend on where they sit (their blocks' associated data is the SST
+    /// id and the offset inside the SST), so the bytes are copied unchanged.
+    /// Each move lowers an SST's offset, so repeated calls end.
+    fn relocate_tail_sst(&mut self) -> Result<bool, StorageError> {
+        let end = self.alloc.end();
+        let Some(old) = self.version.all().map(|(_, s)| s).find(|s| s.meta.extent.end() == end).cloned() else {
+            return Ok(false);
+        };
+        let Some(target) = self.alloc.allocate_below(old.meta.extent.len, old.meta.extent.offset) else {
+            return Ok(false);
+        };
+        // The SST's bytes end with its index block; the rest of the extent
+        // is page padding that may lie past the end of the file.
+        let used = (old.meta.index.offset + old.meta.index.len).min(old.meta.extent.len);
+        let mut bytes = vec![0u8; used as usize];
+        let file = Arc::clone(&self.ctx.file);
+        let copied = file.read_at(old.meta.extent.offset, &mut bytes).and_then(|_| file.write_at(target.offset, &bytes));
+        if let Err(e) = copied {
+            // Nothing references the target yet: giving it back is enough.
+            self.alloc.free(target);
+            return Err(StorageError::from(e));
+        }
+        let mut meta = old.meta.clone();
+        meta.extent = target;
+        let moved = Arc::new(SstReader::new(Arc::clone(&self.ctx), meta));
+        let mut version = (*self.version).clone();
+        for level in &mut version.levels {
+            for slot in level.iter_mut() {
+                if Arc::ptr_eq(slot, &old) {
+                    *slot = Arc::clone(&moved);
+                }
+            }
+        }
+        self.commit_version(version, false, vec![old])?;
+        Ok(true)
     }
 
     /// Flush, sync and refuse further use. A reopen replays nothing.

@@ -12,7 +12,7 @@
 
 use super::memtable::Memtable;
 use crate::error::StorageError;
-use crate::sst::reader::{SstIter, SstReader};
+use crate::sst::reader::{Fill, SstIter, SstReader};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -62,12 +62,13 @@ pub struct RunSource {
     pos: usize,
     cur: Option<SstIter>,
     reverse: bool,
+    fill: Fill,
 }
 
 impl RunSource {
     /// A run positioned at `bound` (forward: lower bound; reverse: upper).
-    pub fn new(ssts: Vec<Arc<SstReader>>, bound: Bound<&[u8]>, reverse: bool) -> Result<Self, StorageError> {
-        let mut run = RunSource { ssts, pos: 0, cur: None, reverse };
+    pub fn new(ssts: Vec<Arc<SstReader>>, bound: Bound<&[u8]>, reverse: bool, fill: Fill) -> Result<Self, StorageError> {
+        let mut run = RunSource { ssts, pos: 0, cur: None, reverse, fill };
         if run.ssts.is_empty() {
             return Ok(run);
         }
@@ -89,7 +90,7 @@ impl RunSource {
 
     fn open(&mut self, i: usize, bound: Bound<&[u8]>) -> Result<(), StorageError> {
         self.pos = i;
-        let mut it = SstIter::new(Arc::clone(&self.ssts[i]), self.reverse);
+        let mut it = SstIter::new(Arc::clone(&self.ssts[i]), self.reverse, self.fill);
         it.seek(bound)?;
         self.cur = Some(it);
         self.skip_exhausted()
@@ -101,7 +102,7 @@ impl RunSource {
             match next.filter(|&n| n < self.ssts.len()) {
                 Some(n) => {
                     self.pos = n;
-                    let mut it = SstIter::new(Arc::clone(&self.ssts[n]), self.reverse);
+                    let mut it = SstIter::new(Arc::clone(&self.ssts[n]), self.reverse, self.fill);
                     it.seek(Bound::Unbounded)?;
                     self.cur = Some(it);
                 }

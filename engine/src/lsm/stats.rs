@@ -30,6 +30,13 @@ pub struct TreeStats {
     pub cache_misses: u64,
     /// Hits / (hits + misses); 0 before the first lookup.
     pub cache_hit_rate: f64,
+    /// Bytes of data blocks in the block cache (with per-entry overhead).
+    pub cache_bytes: u64,
+    /// Bytes of index and bloom blocks kept by live SSTs, charged to the
+    /// same budget.
+    pub cache_pinned_bytes: u64,
+    /// The block cache's byte budget (`block_cache_bytes`).
+    pub cache_capacity: u64,
     /// Bytes of WAL records since the last flush.
     pub wal_bytes: u64,
     pub file_bytes: u64,
@@ -78,8 +85,7 @@ impl Tree {
             raw += s.meta.raw_bytes;
         }
         let bytes_per_level: Vec<u64> = levels.iter().map(|l| l.iter().map(|s| s.meta.extent.len).sum()).collect();
-        let (cache_hits, cache_misses) = self.cache_counters();
-        let lookups = cache_hits + cache_misses;
+        let cache = self.ctx.cache.stats();
         TreeStats {
             seqno: self.seqno,
             keys_estimate: keys,
@@ -92,9 +98,12 @@ impl Tree {
             flushes: self.flushes,
             compactions_run: self.counters.compactions_run,
             bytes_reclaimed: self.counters.bytes_reclaimed,
-            cache_hits,
-            cache_misses,
-            cache_hit_rate: if lookups == 0 { 0.0 } else { cache_hits as f64 / lookups as f64 },
+            cache_hits: cache.hits,
+            cache_misses: cache.misses,
+            cache_hit_rate: cache.hit_rate(),
+            cache_bytes: cache.bytes as u64,
+            cache_pinned_bytes: cache.pinned_bytes as u64,
+            cache_capacity: self.ctx.cache.capacity() as u64,
             wal_bytes: self.wal.record_bytes(),
             file_bytes: self.ctx.file.len().unwrap_or(0),
             free_bytes: self.alloc.free_bytes(),
@@ -156,11 +165,11 @@ impl Tree {
         for (_, sst) in self.version.all() {
             report.ssts_checked += 1;
             let checked = (|| -> Result<(), StorageError> {
-                sst.bloom()?;
+                sst.check_index_and_bloom()?;
                 let count = sst.blocks()?;
                 report.blocks_checked += 2;
                 for i in 0..count {
-                    let block = sst.data_block(i)?;
+                    let block = sst.data_block_from_file(i)?;
                     report.blocks_checked += 1;
                     let mut it = BlockIter::new(block);
                     it.seek_to_first()?;
@@ -185,9 +194,5 @@ impl Tree {
         }
         let _ = BlockCodec::check;
         Ok(report)
-    }
-
-    fn cache_counters(&self) -> (u64, u64) {
-        (0, 0)
     }
 }

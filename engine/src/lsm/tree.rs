@@ -125,7 +125,7 @@ impl Tree {
         file.write_at(manifest.offset, &framed)?;
         file.write_at(0, &first_pages)?;
         file.sync()?;
-        let ctx = Arc::new(SstContext { file: Arc::clone(&file), codec: Arc::new(codec) });
+        let ctx = Arc::new(SstContext::new(Arc::clone(&file), codec, config.block_cache_bytes));
         Ok(Self::assemble(ctx, config, superblock, counters, alloc, Version::new(7), Memtable::default(), Wal::fresh(wal_head, salt), 0))
     }
 
@@ -184,7 +184,7 @@ impl Tree {
         let mut framed = vec![0u8; superblock.manifest_len as usize];
         file.read_at(m.offset, &mut framed)?;
         let counters = Manifest::decode(&codec, superblock.generation, m.offset, &framed)?;
-        let ctx = Arc::new(SstContext { file: Arc::clone(&file), codec: Arc::new(codec) });
+        let ctx = Arc::new(SstContext::new(Arc::clone(&file), codec, config.block_cache_bytes));
         let mut version = Version::new(7);
         let mut live: Vec<Extent> = vec![m];
         for (level, meta) in &counters.ssts {

@@ -9,7 +9,7 @@
 use super::compaction::SstSummary;
 use super::merge::{RunSource, Source};
 use crate::error::StorageError;
-use crate::sst::reader::SstReader;
+use crate::sst::reader::{Fill, SstReader};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -63,12 +63,12 @@ impl Version {
         let start = if reverse { upper } else { lower };
         let mut out: Vec<Box<dyn Source + 'a>> = Vec::new();
         for sst in self.levels[0].iter().filter(|s| inside(s)) {
-            out.push(Box::new(RunSource::new(vec![Arc::clone(sst)], start, reverse)?));
+            out.push(Box::new(RunSource::new(vec![Arc::clone(sst)], start, reverse, Fill::Yes)?));
         }
         for level in &self.levels[1..] {
             let run: Vec<Arc<SstReader>> = level.iter().filter(|s| inside(s)).cloned().collect();
             if !run.is_empty() {
-                out.push(Box::new(RunSource::new(run, start, reverse)?));
+                out.push(Box::new(RunSource::new(run, start, reverse, Fill::Yes)?));
             }
         }
         Ok(out)

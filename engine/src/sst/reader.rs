@@ -2,8 +2,14 @@
 //!
 //! An [`SstReader`] is created from its manifest record without touching the
 //! file; the index and bloom blocks are read and verified on first use and
-//! then kept (they are small: about 1.25 bytes of bloom and one index entry
-//! per 4 KiB block for every key). Data blocks go through the block cache.
+//! then kept, decoded, while the SST lives (they are small: about 1.25 bytes
+//! of bloom per key and one index entry per 4 KiB data block), their bytes
+//! charged to the block cache's budget with [`BlockCache::pin`]. Data blocks
+//! go through the [`BlockCache`], keyed by `(reader, block offset)`, after
+//! they are checked, decrypted and decompressed, so a hit costs no I/O and no
+//! decoding. Dropping the reader (the SST left every version and its last
+//! cursor is gone) drops its blocks and pins from the cache.
+//!
 //! Every block's CRC is checked on every read from the file; a damaged block
 //! is an error naming the SST, the block kind and its file offset.
 
@@ -11,28 +17,55 @@ use super::block::{Block, BlockIter};
 use super::bloom::Bloom;
 use super::index::Index;
 use super::{BlockHandle, SstMeta};
+use crate::cache::BlockCache;
 use crate::error::StorageError;
 use crate::io::FileIo;
 use crate::layout::seal::{aad, BlockCodec};
 use std::ops::Bound;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// Shared access to the file, the block transform and the cache.
 pub struct SstContext {
     pub file: Arc<dyn FileIo>,
     pub codec: Arc<BlockCodec>,
+    pub cache: BlockCache,
+    /// Names each reader's blocks in the cache; see [`SstReader::cache_id`].
+    next_cache_id: AtomicU64,
+}
+
+impl SstContext {
+    pub fn new(file: Arc<dyn FileIo>, codec: BlockCodec, cache_bytes: usize) -> SstContext {
+        SstContext { file, codec: Arc::new(codec), cache: BlockCache::new(cache_bytes), next_cache_id: AtomicU64::new(1) }
+    }
+}
+
+/// Whether a data block read from the file enters the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fill {
+    /// Gets and scans: the block may be read again.
+    Yes,
+    /// Compaction: its inputs are about to be deleted, so caching their
+    /// blocks would only push out blocks that will be read again.
+    No,
 }
 
 pub struct SstReader {
     ctx: Arc<SstContext>,
     pub meta: SstMeta,
+    /// The file id of this reader's blocks in the cache: unique per reader,
+    /// not the SST id, because an SST moved to another extent gets a new
+    /// reader while the old one may still be alive, and dropping the old one
+    /// must not take the new one's blocks and pins with it.
+    cache_id: u64,
     index: OnceLock<Index>,
     bloom: OnceLock<Bloom>,
 }
 
 impl SstReader {
     pub fn new(ctx: Arc<SstContext>, meta: SstMeta) -> Self {
-        SstReader { ctx, meta, index: OnceLock::new(), bloom: OnceLock::new() }
+        let cache_id = ctx.next_cache_id.fetch_add(1, Ordering::Relaxed);
+        SstReader { ctx, meta, cache_id, index: OnceLock::new(), bloom: OnceLock::new() }
     }
 
     /// Read, check and decode the block at `h`.
@@ -52,8 +85,17 @@ impl SstReader {
         }
         let plain = self.read_plain(self.meta.index, "SST index block")?;
         let offset = self.meta.extent.offset + self.meta.index.offset;
+        let bytes = plain.len();
         let index = Index::new(Block::parse(Arc::from(plain), offset)?, offset);
-        Ok(self.index.get_or_init(|| index))
+        let mut fresh = false;
+        let index = self.index.get_or_init(|| {
+            fresh = true;
+            index
+        });
+        if fresh {
+            self.ctx.cache.pin(self.cache_id, bytes);
+        }
+        Ok(index)
     }
 
     pub fn bloom(&self) -> Result<&Bloom, StorageError> {
@@ -62,14 +104,50 @@ impl SstReader {
         }
         let plain = self.read_plain(self.meta.bloom, "SST bloom block")?;
         let bloom = Bloom::parse(plain, self.meta.extent.offset + self.meta.bloom.offset)?;
-        Ok(self.bloom.get_or_init(|| bloom))
+        let bytes = bloom.bytes();
+        let mut fresh = false;
+        let bloom = self.bloom.get_or_init(|| {
+            fresh = true;
+            bloom
+        });
+        if fresh {
+            self.ctx.cache.pin(self.cache_id, bytes);
+        }
+        Ok(bloom)
     }
 
-    /// Data block `i` of the index.
-    pub fn data_block(&self, i: usize) -> Result<Block, StorageError> {
+    /// Data block `i` of the index, from the cache if it is there.
+    pub fn data_block(&self, i: usize, fill: Fill) -> Result<Block, StorageError> {
+        let h = self.index()?.handle(i)?;
+        let file_offset = self.meta.extent.offset + h.offset;
+        let key = (self.cache_id, h.offset);
+        if let Some(plain) = self.ctx.cache.get(key) {
+            return Block::parse(plain, file_offset);
+        }
+        let plain: Arc<[u8]> = Arc::from(self.read_plain(h, "SST data block")?);
+        let block = Block::parse(Arc::clone(&plain), file_offset)?;
+        if fill == Fill::Yes {
+            self.ctx.cache.insert(key, plain);
+        }
+        Ok(block)
+    }
+
+    /// Data block `i` read from the file, bypassing the cache (for `verify`).
+    pub fn data_block_from_file(&self, i: usize) -> Result<Block, StorageError> {
         let h = self.index()?.handle(i)?;
         let plain = self.read_plain(h, "SST data block")?;
         Block::parse(Arc::from(plain), self.meta.extent.offset + h.offset)
+    }
+
+    /// Read and check the index and bloom blocks from the file again (for
+    /// `verify`: the kept copies were checked when they were loaded).
+    pub fn check_index_and_bloom(&self) -> Result<(), StorageError> {
+        let plain = self.read_plain(self.meta.bloom, "SST bloom block")?;
+        Bloom::parse(plain, self.meta.extent.offset + self.meta.bloom.offset)?;
+        let plain = self.read_plain(self.meta.index, "SST index block")?;
+        let offset = self.meta.extent.offset + self.meta.index.offset;
+        Block::parse(Arc::from(plain), offset)?;
+        Ok(())
     }
 
     /// Look `key` up: `None` if this SST has no entry, `Some(None)` for a
@@ -86,7 +164,7 @@ impl SstReader {
         if i >= index.count() {
             return Ok(None);
         }
-        let mut it = BlockIter::new(self.data_block(i)?);
+        let mut it = BlockIter::new(self.data_block(i, Fill::Yes)?);
         it.seek_ge(key)?;
         if it.valid() && it.key() == key {
             return Ok(Some(it.value().map(|v| v.to_vec())));
@@ -100,22 +178,31 @@ impl SstReader {
     }
 }
 
+impl Drop for SstReader {
+    /// Nothing can read through this reader again: its blocks and pins leave
+    /// the cache and give their budget back.
+    fn drop(&mut self) {
+        self.ctx.cache.remove_file(self.cache_id);
+    }
+}
+
 /// A cursor over one SST in one direction.
 pub struct SstIter {
     sst: Arc<SstReader>,
     block_no: usize,
     it: Option<BlockIter>,
     reverse: bool,
+    fill: Fill,
 }
 
 impl SstIter {
-    pub fn new(sst: Arc<SstReader>, reverse: bool) -> Self {
-        SstIter { sst, block_no: 0, it: None, reverse }
+    pub fn new(sst: Arc<SstReader>, reverse: bool, fill: Fill) -> Self {
+        SstIter { sst, block_no: 0, it: None, reverse, fill }
     }
 
     fn open_block(&mut self, i: usize) -> Result<&mut BlockIter, StorageError> {
         self.block_no = i;
-        let block = self.sst.data_block(i)?;
+        let block = self.sst.data_block(i, self.fill)?;
         Ok(self.it.insert(BlockIter::new(block)))
     }
 
