@@ -62,7 +62,30 @@
 //! an empty cache is always correct.
 
 use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Hashes the cache's integer keys with one multiply per word: the keys are
+/// not attacker-chosen (reader ids and block offsets), so SipHash's
+/// flood resistance would only cost time on every lookup.
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_u64(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(26) ^ word).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+    fn finish(&self) -> u64 {
+        self.0 ^ (self.0 >> 29)
+    }
+}
+
+type KeyMap<K, V> = HashMap<K, V, BuildHasherDefault<KeyHasher>>;
 
 /// `(file_id, block_offset)`.
 pub type BlockKey = (u64, u64);
@@ -123,16 +146,16 @@ struct Entry {
 
 #[derive(Debug, Default)]
 struct CacheState {
-    entries: HashMap<BlockKey, Entry>,
+    entries: KeyMap<BlockKey, Entry>,
     small: VecDeque<(BlockKey, u64)>,
     main: VecDeque<(BlockKey, u64)>,
     small_bytes: usize,
     main_bytes: usize,
     /// Keys recently evicted from small, with the stamp of their ghost pair.
     ghost: VecDeque<(BlockKey, u64)>,
-    ghost_keys: HashMap<BlockKey, u64>,
+    ghost_keys: KeyMap<BlockKey, u64>,
     /// Pinned bytes per file, and their total.
-    pinned: HashMap<u64, usize>,
+    pinned: KeyMap<u64, usize>,
     pinned_bytes: usize,
     next_stamp: u64,
     hits: u64,

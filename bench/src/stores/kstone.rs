@@ -83,8 +83,8 @@ impl Store for Kstone {
 
     fn scan(&mut self, reverse: bool) -> Res<(u64, u64)> {
         let (mut count, mut bytes) = (0u64, 0u64);
-        for entry in self.tree.range(Bound::Unbounded, Bound::Unbounded, reverse) {
-            let (_, v) = entry.map_err(err)?;
+        let mut cursor = self.tree.cursor(Bound::Unbounded, Bound::Unbounded, reverse);
+        while let Some((_, v)) = cursor.next_entry().map_err(err)? {
             count += 1;
             bytes += v.len() as u64;
         }
@@ -98,9 +98,9 @@ impl Store for Kstone {
             None => Bound::Unbounded,
         };
         let mut count = 0;
-        for entry in self.tree.range(Bound::Included(prefix), upper, false) {
-            let (_, v) = entry.map_err(err)?;
-            visit(&v)?;
+        let mut cursor = self.tree.cursor(Bound::Included(prefix), upper, false);
+        while let Some((_, v)) = cursor.next_entry().map_err(err)? {
+            visit(v)?;
             count += 1;
         }
         Ok(count)

@@ -140,13 +140,20 @@ pub struct Merge<'a> {
 }
 
 impl<'a> Merge<'a> {
-    pub fn new(sources: Vec<Box<dyn Source + 'a>>, reverse: bool) -> Self {
+    pub fn new(mut sources: Vec<Box<dyn Source + 'a>>, reverse: bool) -> Self {
+        // Exhausted sources only cost comparisons; `retain` keeps the
+        // newest-first order that breaks ties.
+        sources.retain(|s| s.valid());
         let mut m = Merge { sources, reverse, current: None, key: Vec::new() };
         m.pick();
         m
     }
 
     fn pick(&mut self) {
+        if self.sources.len() == 1 {
+            self.current = self.sources[0].valid().then_some(0);
+            return;
+        }
         let mut best: Option<usize> = None;
         for (i, s) in self.sources.iter().enumerate() {
             if !s.valid() {
@@ -183,56 +190,122 @@ impl<'a> Merge<'a> {
     /// Move past the current key in every source.
     pub fn advance(&mut self) -> Result<(), StorageError> {
         let Some(cur) = self.current else { return Ok(()) };
+        if self.sources.len() == 1 {
+            // One source (a settled tree): no ties to skip, no key to copy.
+            self.sources[0].step()?;
+            self.pick();
+            return Ok(());
+        }
         self.key.clear();
         self.key.extend_from_slice(self.sources[cur].key());
+        let mut exhausted = false;
         for s in &mut self.sources {
             if s.valid() && s.key() == self.key.as_slice() {
                 s.step()?;
+                exhausted |= !s.valid();
             }
+        }
+        if exhausted {
+            self.sources.retain(|s| s.valid());
         }
         self.pick();
         Ok(())
     }
 }
 
-/// The tree's range iterator: live entries inside the bounds, in order.
-pub struct RangeIter<'a> {
+/// The tree's range cursor: live entries inside the bounds, in order, lent
+/// out one at a time without copying (see [`RangeCursor::next_entry`]).
+pub struct RangeCursor<'a> {
     merge: Option<Merge<'a>>,
     lower: Bound<Vec<u8>>,
     upper: Bound<Vec<u8>>,
     reverse: bool,
+    /// The entry last lent out is still current: step past it first.
+    lent: bool,
     pending_error: Option<StorageError>,
 }
 
-impl<'a> RangeIter<'a> {
+impl<'a> RangeCursor<'a> {
     pub fn new(merge: Merge<'a>, lower: Bound<&[u8]>, upper: Bound<&[u8]>, reverse: bool) -> Self {
-        RangeIter { merge: Some(merge), lower: lower.map(|k| k.to_vec()), upper: upper.map(|k| k.to_vec()), reverse, pending_error: None }
+        RangeCursor {
+            merge: Some(merge),
+            lower: lower.map(|k| k.to_vec()),
+            upper: upper.map(|k| k.to_vec()),
+            reverse,
+            lent: false,
+            pending_error: None,
+        }
     }
 
     pub fn failed(err: StorageError) -> Self {
-        RangeIter { merge: None, lower: Bound::Unbounded, upper: Bound::Unbounded, reverse: false, pending_error: Some(err) }
+        RangeCursor { merge: None, lower: Bound::Unbounded, upper: Bound::Unbounded, reverse: false, lent: false, pending_error: Some(err) }
     }
 
-    fn next_entry(&mut self) -> Result<Option<(Vec<u8>, Vec<u8>)>, StorageError> {
-        let Some(merge) = &mut self.merge else { return Ok(None) };
+    pub fn empty() -> Self {
+        RangeCursor { merge: None, lower: Bound::Unbounded, upper: Bound::Unbounded, reverse: false, lent: false, pending_error: None }
+    }
+
+    /// The next live entry, borrowed until the next call. After an error
+    /// the cursor is finished.
+    pub fn next_entry(&mut self) -> Result<Option<(&[u8], &[u8])>, StorageError> {
+        if let Some(e) = self.pending_error.take() {
+            return Err(e);
+        }
+        let found = self.seek_live();
+        match found {
+            Ok(true) => {}
+            Ok(false) => {
+                self.merge = None;
+                return Ok(None);
+            }
+            Err(e) => {
+                self.merge = None;
+                return Err(e);
+            }
+        }
+        let Some(merge) = &self.merge else { return Ok(None) };
+        self.lent = true;
+        Ok(Some((merge.key(), merge.value().unwrap_or_default())))
+    }
+
+    /// Move to the next live entry inside the bounds; false at the end.
+    fn seek_live(&mut self) -> Result<bool, StorageError> {
+        let Some(merge) = &mut self.merge else { return Ok(false) };
+        if std::mem::take(&mut self.lent) {
+            merge.advance()?;
+        }
         while merge.valid() {
             let key = merge.key();
             let past_end = if self.reverse { !above_lower(key, &self.lower) } else { !below_upper(key, &self.upper) };
             if past_end {
-                break;
+                return Ok(false);
             }
             let before_start = if self.reverse { !below_upper(key, &self.upper) } else { !above_lower(key, &self.lower) };
-            let out = match (before_start, merge.value()) {
-                (false, Some(v)) => Some((key.to_vec(), v.to_vec())),
-                _ => None,
-            };
-            merge.advance()?;
-            if out.is_some() {
-                return Ok(out);
+            if !before_start && merge.value().is_some() {
+                return Ok(true);
             }
+            merge.advance()?;
         }
-        self.merge = None;
-        Ok(None)
+        Ok(false)
+    }
+}
+
+/// The tree's range iterator: a [`RangeCursor`] whose entries are copied out.
+pub struct RangeIter<'a> {
+    cursor: RangeCursor<'a>,
+}
+
+impl<'a> RangeIter<'a> {
+    pub fn new(merge: Merge<'a>, lower: Bound<&[u8]>, upper: Bound<&[u8]>, reverse: bool) -> Self {
+        RangeIter { cursor: RangeCursor::new(merge, lower, upper, reverse) }
+    }
+
+    pub fn failed(err: StorageError) -> Self {
+        RangeIter { cursor: RangeCursor::failed(err) }
+    }
+
+    pub fn from_cursor(cursor: RangeCursor<'a>) -> Self {
+        RangeIter { cursor }
     }
 }
 
@@ -256,16 +329,10 @@ impl Iterator for RangeIter<'_> {
     type Item = Result<(Vec<u8>, Vec<u8>), StorageError>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        if let Some(e) = self.pending_error.take() {
-            return Some(Err(e));
-        }
-        match self.next_entry() {
-            Ok(Some(entry)) => Some(Ok(entry)),
+        match self.cursor.next_entry() {
+            Ok(Some((k, v))) => Some(Ok((k.to_vec(), v.to_vec()))),
             Ok(None) => None,
-            Err(e) => {
-                self.merge = None;
-                Some(Err(e))
-            }
+            Err(e) => Some(Err(e)),
         }
     }
 }

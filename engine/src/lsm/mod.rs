@@ -14,4 +14,4 @@ mod version;
 
 pub use commit::{PendingCommit, SyncCoordinator};
 pub use stats::{Health, HealthStatus, TreeStats, VerifyReport};
-pub use tree::{Tree, WriteBatch};
+pub use tree::{RangeCursor, Tree, WriteBatch};

@@ -28,6 +28,7 @@ use super::commit::{PendingCommit, SyncCoordinator};
 use super::compaction::Policy;
 use super::memtable::{bounds_are_empty, Memtable};
 use super::merge::{MemSource, Merge, RangeIter, Source};
+pub use super::merge::RangeCursor;
 use super::version::Version;
 use crate::codec::hash64;
 use crate::config::{DatabaseConfig, Durability};
@@ -245,21 +246,27 @@ impl Tree {
         upper: Bound<&[u8]>,
         reverse: bool,
     ) -> Box<dyn Iterator<Item = Result<(Vec<u8>, Vec<u8>), StorageError>> + 'a> {
+        Box::new(RangeIter::from_cursor(self.cursor(lower, upper, reverse)))
+    }
+
+    /// The same entries as [`Tree::range`], lent out without copying: call
+    /// [`RangeCursor::next_entry`] until it returns `None`.
+    pub fn cursor<'a>(&'a self, lower: Bound<&[u8]>, upper: Bound<&[u8]>, reverse: bool) -> RangeCursor<'a> {
         if self.closed {
-            return Box::new(RangeIter::failed(StorageError::Closed));
+            return RangeCursor::failed(StorageError::Closed);
         }
         if bounds_are_empty(lower, upper) {
-            return Box::new(std::iter::empty());
+            return RangeCursor::empty();
         }
         let mut sources: Vec<Box<dyn Source + 'a>> = vec![Box::new(MemSource::new(&self.memtable, lower, upper, reverse))];
         match self.version.sources(lower, upper, reverse) {
             Ok(more) => sources.extend(more),
             Err(e) => {
                 self.note_damage(&e);
-                return Box::new(RangeIter::failed(e));
+                return RangeCursor::failed(e);
             }
         }
-        Box::new(RangeIter::new(Merge::new(sources, reverse), lower, upper, reverse))
+        RangeCursor::new(Merge::new(sources, reverse), lower, upper, reverse)
     }
 
     /// Apply `batch` atomically and make it as durable as the durability mode

@@ -49,13 +49,26 @@ impl Bloom {
     }
 
     /// False means the key is certainly absent.
+    ///
+    /// The probes are the builder's `(h1 + i·h2) mod n`, stepped as
+    /// `bit += h2 mod n` (wrapping at `n`): the same bits with two divisions
+    /// instead of one per probe. (`h1`, `h2` < 2³² and `i` < 31, so the
+    /// builder's sum never wraps and the two forms agree.)
     pub fn may_contain(&self, hash: u64) -> bool {
         let n = ((self.data.len() - 1) * 8) as u64;
         let (h1, h2) = split(hash);
-        (0..u64::from(self.data[0])).all(|i| {
-            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % n;
-            self.data[1 + (bit / 8) as usize] & (1 << (bit % 8)) != 0
-        })
+        let step = h2 % n;
+        let mut bit = h1 % n;
+        for _ in 0..self.data[0] {
+            if self.data[1 + (bit / 8) as usize] & (1 << (bit % 8)) == 0 {
+                return false;
+            }
+            bit += step;
+            if bit >= n {
+                bit -= n;
+            }
+        }
+        true
     }
 
     pub fn bytes(&self) -> usize {
@@ -67,6 +80,29 @@ impl Bloom {
 mod tests {
     use super::*;
     use crate::codec::hash64;
+
+    /// The probe positions the builder sets, computed the builder's way.
+    fn probes_as_built(data: &[u8], hash: u64) -> bool {
+        let n = ((data.len() - 1) * 8) as u64;
+        let (h1, h2) = split(hash);
+        (0..u64::from(data[0])).all(|i| {
+            let bit = h1.wrapping_add(i.wrapping_mul(h2)) % n;
+            data[1 + (bit / 8) as usize] & (1 << (bit % 8)) != 0
+        })
+    }
+
+    #[test]
+    fn stepped_probes_agree_with_the_builders_formula() {
+        for keys in [1u32, 7, 100, 3001] {
+            let hashes: Vec<u64> = (0..keys).map(|i| hash64(format!("k{i}").as_bytes())).collect();
+            let data = build(&hashes);
+            let bloom = Bloom::parse(data.clone(), 0).unwrap();
+            for i in 0..5000u32 {
+                let h = hash64(format!("probe{i}").as_bytes());
+                assert_eq!(bloom.may_contain(h), probes_as_built(&data, h), "{keys} keys, probe {i}");
+            }
+        }
+    }
 
     #[test]
     fn no_false_negatives_and_about_one_percent_false_positives() {
