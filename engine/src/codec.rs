@@ -22,6 +22,16 @@ pub fn put_varint(buf: &mut Vec<u8>, mut v: u64) {
 /// Decode a varint at `*pos`, advancing it; `None` if truncated or overlong.
 #[inline]
 pub fn get_varint(buf: &[u8], pos: &mut usize) -> Option<u64> {
+    // One byte is the common case (block entry headers: lengths < 128).
+    let first = *buf.get(*pos)?;
+    if first < 0x80 {
+        *pos += 1;
+        return Some(u64::from(first));
+    }
+    get_varint_long(buf, pos)
+}
+
+fn get_varint_long(buf: &[u8], pos: &mut usize) -> Option<u64> {
     let mut v: u64 = 0;
     let mut shift = 0u32;
     loop {

@@ -296,14 +296,6 @@ pub struct RangeIter<'a> {
 }
 
 impl<'a> RangeIter<'a> {
-    pub fn new(merge: Merge<'a>, lower: Bound<&[u8]>, upper: Bound<&[u8]>, reverse: bool) -> Self {
-        RangeIter { cursor: RangeCursor::new(merge, lower, upper, reverse) }
-    }
-
-    pub fn failed(err: StorageError) -> Self {
-        RangeIter { cursor: RangeCursor::failed(err) }
-    }
-
     pub fn from_cursor(cursor: RangeCursor<'a>) -> Self {
         RangeIter { cursor }
     }
