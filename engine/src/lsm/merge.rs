@@ -213,6 +213,9 @@ impl<'a> Merge<'a> {
     }
 }
 
+/// A key and its value, borrowed from a [`RangeCursor`].
+pub type LentEntry<'e> = (&'e [u8], &'e [u8]);
+
 /// The tree's range cursor: live entries inside the bounds, in order, lent
 /// out one at a time without copying (see [`RangeCursor::next_entry`]).
 pub struct RangeCursor<'a> {
@@ -247,7 +250,7 @@ impl<'a> RangeCursor<'a> {
 
     /// The next live entry, borrowed until the next call. After an error
     /// the cursor is finished.
-    pub fn next_entry(&mut self) -> Result<Option<(&[u8], &[u8])>, StorageError> {
+    pub fn next_entry(&mut self) -> Result<Option<LentEntry<'_>>, StorageError> {
         if let Some(e) = self.pending_error.take() {
             return Err(e);
         }
