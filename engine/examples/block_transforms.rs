@@ -107,7 +107,7 @@ fn run(config: &DatabaseConfig, n: u64, items: bool) -> Figures {
 
 fn main() {
     let n: u64 = std::env::args().nth(1).map(|a| a.parse().expect("N")).unwrap_or(200_000);
-    let base = DatabaseConfig { durability: Durability::None, ..DatabaseConfig::default() };
+    let base = DatabaseConfig { durability: Durability::None, compression: true, ..DatabaseConfig::default() };
     let plain = DatabaseConfig { compression: false, ..base.clone() };
     let sealed_raw = DatabaseConfig { compression: false, passphrase: Some("bench".into()), ..base.clone() };
     let sealed_zstd = DatabaseConfig { passphrase: Some("bench".into()), ..base.clone() };

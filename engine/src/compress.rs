@@ -43,6 +43,7 @@
 use std::io::Read;
 
 use ruzstd::decoding::StreamingDecoder;
+#[cfg(feature = "zstd-encoder")]
 use ruzstd::encoding::CompressionLevel as ZstdLevel;
 
 use crate::error::StorageError;
@@ -62,6 +63,7 @@ pub enum CompressionLevel {
     Fastest,
 }
 
+#[cfg(feature = "zstd-encoder")]
 impl CompressionLevel {
     fn to_zstd(self) -> ZstdLevel {
         match self {
@@ -70,16 +72,30 @@ impl CompressionLevel {
     }
 }
 
+/// Whether this build can write compressed blocks. Every build reads them;
+/// the encoder is a cargo feature (`zstd-encoder`, on by default) so that the
+/// browser bundle, which writes uncompressed blocks, does not carry it.
+pub const CAN_COMPRESS: bool = cfg!(feature = "zstd-encoder");
+
 /// Compresses `plain` into one zstd frame.
+#[cfg(feature = "zstd-encoder")]
 pub fn compress(plain: &[u8], level: CompressionLevel) -> Vec<u8> {
     ruzstd::encoding::compress_to_vec(plain, level.to_zstd())
 }
 
 /// Compresses `plain` and returns the frame only if it is strictly smaller
 /// than the input; `None` means "store this block raw".
+#[cfg(feature = "zstd-encoder")]
 pub fn compress_if_smaller(plain: &[u8], level: CompressionLevel) -> Option<Vec<u8>> {
     let frame = compress(plain, level);
     (frame.len() < plain.len()).then_some(frame)
+}
+
+/// Without the encoder every block is stored raw (`lsm::setup` refuses a
+/// config that asks for compression, so this is never a silent downgrade).
+#[cfg(not(feature = "zstd-encoder"))]
+pub fn compress_if_smaller(_plain: &[u8], _level: CompressionLevel) -> Option<Vec<u8>> {
+    None
 }
 
 /// Decompresses one zstd frame that must expand to at most `max_len` bytes.
@@ -119,7 +135,7 @@ fn corrupted(what: String, offset: u64) -> StorageError {
     StorageError::Corrupted { what, offset }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "zstd-encoder"))]
 mod tests {
     use super::*;
     use proptest::prelude::*;

@@ -33,6 +33,9 @@ pub struct DatabaseConfig {
     pub block_cache_bytes: usize,
     /// Compress SST data blocks with zstd (a block that would not shrink is
     /// stored raw). Only affects what is written; every file opens either way.
+    /// Off by default: the pure-Rust encoder compresses at tens of MB/s, which
+    /// makes writes several times slower (README, "Compression and
+    /// encryption"); turn it on for data that is written once and read often.
     pub compression: bool,
     /// How hard zstd works when `compression` is on.
     pub compression_level: CompressionLevel,
@@ -74,7 +77,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             memtable_bytes: 4 << 20,
             block_cache_bytes: 32 << 20,
-            compression: true,
+            compression: false,
             compression_level: CompressionLevel::default(),
             durability: Durability::default(),
             passphrase: None,

@@ -23,13 +23,20 @@ use crate::layout::seal::{BlockCodec, Sealer};
 /// Length of the encryption parameters this build writes and reads.
 pub const CRYPTO_PARAMS_LEN: usize = KDF_PARAMS_LEN + KEY_CHECK_LEN;
 
-fn compression(config: &DatabaseConfig) -> Option<crate::compress::CompressionLevel> {
-    config.compression.then_some(config.compression_level)
+fn compression(config: &DatabaseConfig) -> Result<Option<crate::compress::CompressionLevel>, StorageError> {
+    if config.compression && !crate::compress::CAN_COMPRESS {
+        return Err(StorageError::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "this build reads compressed databases but cannot write compressed blocks (built without the \
+             zstd-encoder feature): open with compression off",
+        )));
+    }
+    Ok(config.compression.then_some(config.compression_level))
 }
 
 /// The header and block transform of a new database.
 pub fn new_header(config: &DatabaseConfig) -> Result<(FileHeader, BlockCodec), StorageError> {
-    let compression = compression(config);
+    let compression = compression(config)?;
     let Some(passphrase) = &config.passphrase else {
         return Ok((FileHeader { flags: 0, crypto: Vec::new() }, BlockCodec { compression, sealer: None }));
     };
@@ -50,7 +57,7 @@ pub fn new_header(config: &DatabaseConfig) -> Result<(FileHeader, BlockCodec), S
 
 /// The block transform of an existing database.
 pub fn open_codec(header: &FileHeader, config: &DatabaseConfig) -> Result<BlockCodec, StorageError> {
-    let compression = compression(config);
+    let compression = compression(config)?;
     if !header.encrypted() {
         if config.passphrase.is_some() {
             return Err(StorageError::NotEncrypted);

@@ -29,9 +29,9 @@ impl Rng {
 }
 
 /// A config that makes flushes and compactions happen after a few hundred writes.
-/// Compression is on (the default).
+/// Compression is on (off by default), so crash and fault tests cover compressed blocks.
 pub fn small_config(durability: Durability) -> DatabaseConfig {
-    DatabaseConfig { memtable_bytes: 16 << 10, durability, ..DatabaseConfig::default() }
+    DatabaseConfig { memtable_bytes: 16 << 10, durability, compression: true, ..DatabaseConfig::default() }
 }
 
 /// [`small_config`] with encryption on, and a cheap key derivation so that
