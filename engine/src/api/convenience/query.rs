@@ -21,22 +21,11 @@
 use super::{Key, Target};
 use crate::db::Database;
 use crate::error::{Error, Result};
+use crate::expr::SortKeyCondition as SortKey;
 use crate::model::json::item_from_json;
 use crate::model::request::{Expressions, Names, QueryRequest, ScanRequest, Select, Values};
 use crate::model::value::{AttributeValue, Item};
 use serde_json::Value;
-
-/// A sort key condition of a [`Query`].
-#[derive(Debug, Clone, PartialEq)]
-enum SortKey {
-    Eq(AttributeValue),
-    Lt(AttributeValue),
-    Le(AttributeValue),
-    Gt(AttributeValue),
-    Ge(AttributeValue),
-    Between(AttributeValue, AttributeValue),
-    BeginsWith(AttributeValue),
-}
 
 /// What Query and Scan share: filter, projection, substitutions, paging.
 #[derive(Debug, Clone, Default, PartialEq)]
