@@ -1,43 +1,16 @@
 //! Query and Scan paging checked against an in-memory oracle, with random
 //! puts and deletes interleaved with flushes, compactions and reopens.
 
+use crate::support::{create_table, open, Rng};
 use kstone_engine::io::MemoryFile;
-use kstone_engine::{Database, DatabaseConfig};
+use kstone_engine::Database;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
-/// A small deterministic generator (xorshift64*), so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 const PARTITIONS: [&str; 4] = ["p0", "p1", "p10", "p2"];
 
-fn open(file: &MemoryFile) -> Database {
-    Database::open_file(Box::new(file.clone()), DatabaseConfig::default()).unwrap()
-}
-
 fn create(db: &Database) {
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "Events",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_table(db, "Events", ("pk", "S"), Some(("sk", "N")));
 }
 
 type Oracle = BTreeMap<(String, i64), i64>;

@@ -11,8 +11,6 @@
 //! `KSTONE_WRITE_GOLDEN=1 cargo test -p kstone-engine --test storage_golden`;
 //! `KSTONE_WRITE_GOLDEN=sealed` writes only the encrypted file.
 
-mod storage_support;
-
 use kstone_engine::io::MemoryFile;
 use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability, KdfCost, StorageError};
@@ -47,9 +45,9 @@ const KEYS: u32 = 1200;
 
 // Embedded at compile time, so the test also runs under wasmtime without a
 // preopened directory.
-const V1_SMALL: &[u8] = include_bytes!("golden/v1_small.keystone");
-const V1_SMALL_CORRUPT: &[u8] = include_bytes!("golden/v1_small_corrupt.keystone");
-const V1_SEALED: &[u8] = include_bytes!("golden/v1_sealed.keystone");
+const V1_SMALL: &[u8] = include_bytes!("../golden/v1_small.keystone");
+const V1_SMALL_CORRUPT: &[u8] = include_bytes!("../golden/v1_small_corrupt.keystone");
+const V1_SEALED: &[u8] = include_bytes!("../golden/v1_sealed.keystone");
 
 fn write_golden(config: DatabaseConfig) -> Vec<u8> {
     let file = MemoryFile::new();

@@ -1,31 +1,14 @@
 //! PutItem, GetItem, UpdateItem, DeleteItem, Query and Scan through
 //! `Database::execute`.
 
+use crate::support::create_table;
 use kstone_engine::Database;
 use serde_json::{json, Value};
 
 fn db_with_tables() -> Database {
     let db = Database::in_memory().unwrap();
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "Users",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "Events",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_table(&db, "Users", ("pk", "S"), None);
+    create_table(&db, "Events", ("pk", "S"), Some(("sk", "N")));
     db
 }
 

@@ -12,13 +12,11 @@
 //! `KSTONE_LONG=1` runs 100,000 crash points instead of 1,200 (and 20,000
 //! encrypted ones).
 
-mod storage_support;
-
 use kstone_engine::io::{CrashMode, FaultPlan, FaultyFile, MemoryFile};
 use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability};
 use std::ops::Bound;
-use storage_support::*;
+use crate::support::*;
 
 const KEYS: u64 = 200;
 const WORKLOAD_BATCHES: usize = 40;

@@ -1,20 +1,12 @@
 //! BatchGetItem, BatchWriteItem, TransactWriteItems and TransactGetItems.
 
+use crate::support::create_table;
 use kstone_engine::{Database, Error};
 use serde_json::{json, Value};
 
 fn db() -> Database {
     let db = Database::in_memory().unwrap();
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "Users",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_table(&db, "Users", ("pk", "S"), None);
     db
 }
 

@@ -2,12 +2,10 @@
 //! file holds, which passphrase opens it, and that refusing to open never
 //! changes the file.
 
-mod storage_support;
-
 use kstone_engine::io::MemoryFile;
 use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability, StorageError};
-use storage_support::*;
+use crate::support::*;
 
 const KEYS: u64 = 2000;
 

@@ -3,25 +3,11 @@
 //! deletes interleaved with flushes, compactions, reopens and a GSI created
 //! by UpdateTable part-way through.
 
+use crate::support::{open, Rng};
 use kstone_engine::io::MemoryFile;
-use kstone_engine::{Database, DatabaseConfig};
+use kstone_engine::Database;
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
-
-/// A small deterministic generator (xorshift64*), so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
 
 const PARTITIONS: [&str; 3] = ["p0", "p1", "p2"];
 const GROUPS: [&str; 3] = ["g0", "g1", "g2"];
@@ -35,10 +21,6 @@ struct Row {
 }
 
 type Oracle = BTreeMap<(String, i64), Row>;
-
-fn open(file: &MemoryFile) -> Database {
-    Database::open_file(Box::new(file.clone()), DatabaseConfig::default()).unwrap()
-}
 
 /// `T(pk S, sk N)`, LSI `lsi` (pk, rank N) KEYS_ONLY, GSI `gsi` (group S,
 /// rank N) INCLUDE [v].

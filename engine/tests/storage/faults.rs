@@ -3,13 +3,11 @@
 //! reopen recovers. The I/O-error and damage cases also run on an encrypted
 //! (and, like every case, compressed) database.
 
-mod storage_support;
-
 use kstone_engine::io::{FaultPlan, FaultyFile, MemoryFile};
 use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability, StorageError};
 use std::ops::Bound;
-use storage_support::*;
+use crate::support::*;
 
 fn scan(tree: &Tree) -> Oracle {
     tree.range(Bound::Unbounded, Bound::Unbounded, false).map(|r| r.unwrap()).collect()

@@ -1,34 +1,14 @@
 //! PartiQL through the one door: statements run as the item API's own
 //! requests, with DynamoDB's errors.
 
+use crate::support::create_table;
 use kstone_engine::Database;
 use serde_json::{json, Value};
 
 fn db_with_tables() -> Database {
     let db = Database::in_memory().unwrap();
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "users",
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
-    db.execute(
-        "CreateTable",
-        &json!({
-            "TableName": "Orders",
-            "KeySchema": [{"AttributeName": "customer", "KeyType": "HASH"}, {"AttributeName": "n", "KeyType": "RANGE"}],
-            "AttributeDefinitions": [
-                {"AttributeName": "customer", "AttributeType": "S"},
-                {"AttributeName": "n", "AttributeType": "N"}
-            ],
-            "BillingMode": "PAY_PER_REQUEST"
-        }),
-    )
-    .unwrap();
+    create_table(&db, "users", ("pk", "S"), None);
+    create_table(&db, "Orders", ("customer", "S"), Some(("n", "N")));
     db
 }
 

@@ -3,13 +3,11 @@
 //! reopens, checked against a `BTreeMap` after every step. The memtable is
 //! small so SSTs, compactions and extent reuse really happen.
 
-mod storage_support;
-
 use kstone_engine::io::MemoryFile;
 use kstone_engine::lsm::Tree;
 use kstone_engine::Durability;
 use std::ops::Bound;
-use storage_support::*;
+use crate::support::*;
 
 fn run_model(seed: u64, steps: usize, keys: u64, durability: Durability) {
     run_model_with(seed, steps, keys, small_config(durability));

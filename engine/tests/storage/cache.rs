@@ -2,13 +2,11 @@
 //! holds (pinned index and bloom blocks included), and the blocks of SSTs
 //! that compaction replaced leave it.
 
-mod storage_support;
-
 use kstone_engine::io::MemoryFile;
 use kstone_engine::lsm::{Tree, WriteBatch};
 use kstone_engine::{DatabaseConfig, Durability};
 use std::ops::Bound;
-use storage_support::*;
+use crate::support::*;
 
 fn loaded_tree(cache_bytes: usize, n: u64) -> Tree {
     let config = DatabaseConfig {
