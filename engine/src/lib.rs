@@ -34,6 +34,7 @@ pub mod manifest;
 pub mod model;
 pub mod partiql;
 pub mod sst;
+mod syntax;
 pub mod wal;
 #[doc(hidden)]
 pub mod testing;

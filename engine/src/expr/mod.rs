@@ -1,6 +1,6 @@
 //! DynamoDB expressions: condition/filter, update, projection and key
-//! condition, parsed with one pest grammar (`grammar.pest`) and evaluated
-//! against items.
+//! condition, parsed with one hand-written grammar (`parse.rs`) and
+//! evaluated against items.
 //!
 //! # Using it from an operation
 //!
@@ -31,7 +31,7 @@
 //! UpdateExpression: Syntax error; token: "=", near: "SET = 1"`).
 //!
 //! # Layout
-//! - `grammar.pest`, `parse.rs`: text → raw trees (with parentheses and
+//! - `parse.rs`: the grammar, text → raw trees (with parentheses and
 //!   unresolved references), and the syntax-error message.
 //! - `condition.rs`: raw condition → [`Condition`], checks in DynamoDB order.
 //! - `eval.rs`: [`Condition::evaluate`] and DynamoDB's comparison rules.

@@ -1,4 +1,4 @@
-//! Text → raw syntax trees, with pest, and DynamoDB's syntax-error message.
+//! Text → raw syntax trees, and DynamoDB's syntax-error message.
 //!
 //! The raw trees keep what the checks after parsing need and the typed trees
 //! do not: parentheses (DynamoDB rejects redundant ones), unresolved `#name`
@@ -7,24 +7,43 @@
 //! passes in `condition.rs`, `update.rs` and `projection.rs` turn them into
 //! the typed trees of `ast.rs`.
 //!
+//! The grammar (one for the four expression kinds, which share document
+//! paths, operands and function calls), in PEG notation: `|` is ordered
+//! choice, whitespace may separate any two tokens, keywords are
+//! case-insensitive and may not run into a following word character (`ANDx`
+//! is a name), and a name is a word that is not one of the keywords (other
+//! reserved words parse as names; they are rejected afterwards with
+//! DynamoDB's "reserved keyword" message):
+//!
+//! ```text
+//! path      = name ("." name | "[" digits "]")*        name = word | "#" word-chars
+//! operand   = function | ":" word-chars | path | "(" operand ")"
+//! function  = word "(" operand ("," operand)* ")"
+//! condition = and (OR and)*          and = unary (AND unary)*
+//! unary     = NOT unary | operand comparator operand | operand BETWEEN operand AND operand
+//!           | operand IN "(" operand ("," operand)* ")" | function | "(" condition ")"
+//! update    = (SET set ("," set)* | REMOVE path ("," path)*
+//!           | ADD path value ("," path value)* | DELETE path value ("," path value)*)+
+//! set       = path "=" term (("+" | "-") term)?            term = function | value | path
+//! projection = path ("," path)*
+//! ```
+//!
 //! Syntax errors name the offending token and the text around it the way
 //! DynamoDB does: `Syntax error; token: "=", near: "SET = 1"`, where `near`
 //! spans the token before, the token itself and the token after, as written.
 //! At the end of the input the token is `<EOF>`.
 
 use super::ast::Comparator;
-use pest::iterators::Pair;
-use pest::Parser;
-
-#[derive(pest_derive::Parser)]
-#[grammar = "expr/grammar.pest"]
-struct ExpressionParser;
+use crate::syntax::{keyword_len, Cursor};
 
 /// One step of a path as written.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum RawElement<'s> {
     /// A bare name; `alias` for `#name` references.
-    Name { text: &'s str, alias: bool },
+    Name {
+        text: &'s str,
+        alias: bool,
+    },
     Index(usize),
 }
 
@@ -76,235 +95,402 @@ pub(crate) enum RawClause<'s> {
     Delete(Vec<(RawPath<'s>, &'s str)>),
 }
 
-/// Deepest nesting of parentheses and `NOT`s accepted. pest parses
-/// recursively; without a bound a long run of `(` in a 4 KB expression could
-/// exhaust the stack of a small (browser worker, WASI) thread.
+/// Deepest nesting of parentheses and `NOT`s accepted. The parser recurses;
+/// without a bound a long run of `(` in a 4 KB expression could exhaust the
+/// stack of a small (browser worker, WASI) thread.
 const MAX_NESTING: usize = 100;
 
 /// Parses a condition (also filter and key condition) expression.
 pub(crate) fn parse_condition(text: &str) -> Result<RawCondition<'_>, String> {
     check_nesting(text)?;
-    let mut pairs = ExpressionParser::parse(Rule::condition_expression, text)
-        .map_err(|e| syntax_error(text, error_position(&e)))?;
-    let top = first_inner(&mut pairs);
-    build_or(top, text)
+    let mut p = Parser::new(text);
+    let parsed = p.or_condition();
+    p.finish(parsed)
 }
 
 /// Parses an update expression into its clauses.
 pub(crate) fn parse_update(text: &str) -> Result<Vec<RawClause<'_>>, String> {
     check_nesting(text)?;
-    let pairs = ExpressionParser::parse(Rule::update_expression, text)
-        .map_err(|e| syntax_error(text, error_position(&e)))?;
-    let mut clauses = Vec::new();
-    for top in pairs {
-        for clause in top.into_inner() {
-            let rule = clause.as_rule();
-            let mut actions = clause.into_inner().filter(|p| !is_keyword(p.as_rule()));
-            let built = match rule {
-                Rule::set_clause => RawClause::Set(
-                    actions.map(|a| build_set_action(a, text)).collect::<Result<_, _>>()?,
-                ),
-                Rule::remove_clause => {
-                    RawClause::Remove(actions.map(|p| build_path(p, text)).collect::<Result<_, _>>()?)
-                }
-                Rule::add_clause | Rule::delete_clause => {
-                    let mut list = Vec::new();
-                    for action in actions.by_ref() {
-                        let mut inner = action.into_inner();
-                        let path = build_path(next(&mut inner), text)?;
-                        list.push((path, next(&mut inner).as_str()));
-                    }
-                    if rule == Rule::add_clause {
-                        RawClause::Add(list)
-                    } else {
-                        RawClause::Delete(list)
-                    }
-                }
-                _ => continue, // EOI
-            };
-            clauses.push(built);
-        }
-    }
-    Ok(clauses)
+    let mut p = Parser::new(text);
+    let parsed = p.update_clauses();
+    p.finish(parsed)
 }
 
 /// Parses a projection expression into its paths.
 pub(crate) fn parse_projection(text: &str) -> Result<Vec<RawPath<'_>>, String> {
-    let pairs = ExpressionParser::parse(Rule::projection_expression, text)
-        .map_err(|e| syntax_error(text, error_position(&e)))?;
-    let mut paths = Vec::new();
-    for top in pairs {
-        for pair in top.into_inner() {
-            if pair.as_rule() == Rule::path {
-                paths.push(build_path(pair, text)?);
-            }
-        }
+    let mut p = Parser::new(text);
+    let parsed = p.list(Parser::path);
+    p.finish(parsed)
+}
+
+/// The grammar's keywords: never names or function names.
+const KEYWORDS: &[&str] = &["between", "and", "or", "not", "in", "set", "remove", "add", "delete"];
+
+fn word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Where to go back to: the position and the first too-large list index
+/// met on the way there (reported only if the whole text parses).
+#[derive(Clone, Copy)]
+struct Mark {
+    pos: usize,
+    overflow: Option<usize>,
+}
+
+/// Each rule returns `None` when it does not match, with the cursor back
+/// where the rule began.
+struct Parser<'s> {
+    c: Cursor<'s>,
+    overflow: Option<usize>,
+}
+
+impl<'s> Parser<'s> {
+    fn new(text: &'s str) -> Self {
+        Parser { c: Cursor::new(text), overflow: None }
     }
-    Ok(paths)
-}
 
-/// Pairs that carry no meaning for the trees: keywords, punctuation, EOI.
-fn is_keyword(rule: Rule) -> bool {
-    matches!(
-        rule,
-        Rule::lparen
-            | Rule::rparen
-            | Rule::comma
-            | Rule::dot
-            | Rule::lbracket
-            | Rule::rbracket
-            | Rule::equals
-            | Rule::kw_and
-            | Rule::kw_or
-            | Rule::kw_not
-            | Rule::kw_between
-            | Rule::kw_in
-            | Rule::kw_set
-            | Rule::kw_remove
-            | Rule::kw_add
-            | Rule::kw_delete
-            | Rule::EOI
-    )
-}
-
-/// The next child of a pair whose grammar rule guarantees it is there.
-fn next<'s>(pairs: &mut pest::iterators::Pairs<'s, Rule>) -> Pair<'s, Rule> {
-    // Invariant: only called where the grammar rule has a mandatory child at
-    // this position, so a successful parse always provides it.
-    pairs.find(|p| !is_keyword(p.as_rule())).expect("grammar guarantees this child")
-}
-
-fn first_inner<'s>(pairs: &mut pest::iterators::Pairs<'s, Rule>) -> Pair<'s, Rule> {
-    // Invariant: a successful parse of an entry rule yields that rule's pair,
-    // whose first child is the expression itself.
-    let top = next(pairs);
-    next(&mut top.into_inner())
-}
-
-fn build_or<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawCondition<'s>, String> {
-    let mut terms: Vec<RawCondition<'s>> = Vec::new();
-    for child in pair.into_inner().filter(|p| !is_keyword(p.as_rule())) {
-        terms.push(build_and(child, text)?);
+    fn mark(&self) -> Mark {
+        Mark { pos: self.c.pos, overflow: self.overflow }
     }
-    Ok(if terms.len() == 1 { terms.remove(0) } else { RawCondition::Or(terms) })
-}
 
-fn build_and<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawCondition<'s>, String> {
-    let mut terms: Vec<RawCondition<'s>> = Vec::new();
-    for child in pair.into_inner().filter(|p| !is_keyword(p.as_rule())) {
-        terms.push(build_unary(child, text)?);
+    fn reset(&mut self, m: Mark) {
+        self.c.pos = m.pos;
+        self.overflow = m.overflow;
     }
-    Ok(if terms.len() == 1 { terms.remove(0) } else { RawCondition::And(terms) })
-}
 
-fn build_unary<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawCondition<'s>, String> {
-    let rule = pair.as_rule();
-    let mut inner = pair.into_inner().filter(|p| !is_keyword(p.as_rule()));
-    Ok(match rule {
-        Rule::not_condition => RawCondition::Not(Box::new(build_unary(next_of(&mut inner), text)?)),
-        Rule::comparison => {
-            let left = build_operand(next_of(&mut inner), text)?;
-            let symbol = next_of(&mut inner).as_str();
-            let right = build_operand(next_of(&mut inner), text)?;
-            // Invariant: the `comparator` rule only matches the six symbols.
-            let comparator = Comparator::from_symbol(symbol).expect("grammar matches only comparators");
-            RawCondition::Compare(comparator, left, right)
-        }
-        Rule::between => {
-            let value = build_operand(next_of(&mut inner), text)?;
-            let lower = build_operand(next_of(&mut inner), text)?;
-            let upper = build_operand(next_of(&mut inner), text)?;
-            RawCondition::Between(value, lower, upper)
-        }
-        Rule::in_list => {
-            let value = build_operand(next_of(&mut inner), text)?;
-            let list = inner.map(|p| build_operand(p, text)).collect::<Result<_, _>>()?;
-            RawCondition::In(value, list)
-        }
-        Rule::function_condition => {
-            RawCondition::Function(build_function(next_of(&mut inner), text)?)
-        }
-        Rule::paren_condition => RawCondition::Paren(Box::new(build_or(next_of(&mut inner), text)?)),
-        // Invariant: and_condition's children are only the rules above.
-        other => unreachable!("unexpected condition rule {other:?}"),
-    })
-}
-
-fn next_of<'s>(pairs: &mut impl Iterator<Item = Pair<'s, Rule>>) -> Pair<'s, Rule> {
-    // Invariant: as for `next`, the grammar guarantees the child exists.
-    pairs.next().expect("grammar guarantees this child")
-}
-
-pub(crate) fn build_operand<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawOperand<'s>, String> {
-    // `operand` and `update_operand` wrap exactly one alternative.
-    let child = next(&mut pair.into_inner());
-    Ok(match child.as_rule() {
-        Rule::function => RawOperand::Function(build_function(child, text)?),
-        Rule::value_ref => RawOperand::Value(child.as_str()),
-        Rule::path => RawOperand::Path(build_path(child, text)?),
-        Rule::paren_operand => {
-            RawOperand::Paren(Box::new(build_operand(next(&mut child.into_inner()), text)?))
-        }
-        other => unreachable!("unexpected operand rule {other:?}"),
-    })
-}
-
-fn build_function<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawFunction<'s>, String> {
-    let mut inner = pair.into_inner();
-    let name = next(&mut inner).as_str();
-    let args = inner
-        .filter(|p| !is_keyword(p.as_rule()))
-        .map(|p| build_operand(p, text))
-        .collect::<Result<_, _>>()?;
-    Ok(RawFunction { name, args })
-}
-
-fn build_path<'s>(pair: Pair<'s, Rule>, text: &'s str) -> Result<RawPath<'s>, String> {
-    let mut elements = Vec::new();
-    for part in pair.into_inner() {
-        elements.push(match part.as_rule() {
-            Rule::identifier => RawElement::Name { text: part.as_str(), alias: false },
-            Rule::name_ref => RawElement::Name { text: part.as_str(), alias: true },
-            Rule::index => match part.as_str().parse::<usize>() {
-                Ok(index) => RawElement::Index(index),
-                Err(_) => return Err(syntax_error(text, part.as_span().start())),
+    /// The whole text must be `parsed`, up to trailing whitespace.
+    fn finish<T>(&mut self, parsed: Option<T>) -> Result<T, String> {
+        match parsed {
+            Some(tree) if self.end() => match self.overflow {
+                Some(at) => Err(syntax_error(self.c.text, at)),
+                None => Ok(tree),
             },
-            _ => continue, // punctuation
-        });
+            _ => Err(syntax_error(self.c.text, self.c.furthest)),
+        }
     }
-    Ok(RawPath { elements })
-}
 
-fn build_set_action<'s>(
-    pair: Pair<'s, Rule>,
-    text: &'s str,
-) -> Result<(RawPath<'s>, RawSetValue<'s>), String> {
-    let mut inner = pair.into_inner();
-    let path = build_path(next(&mut inner), text)?;
-    let mut value = next(&mut inner).into_inner();
-    let left = build_operand(next(&mut value), text)?;
-    let set_value = match value.next() {
-        None => RawSetValue::Operand(left),
-        Some(op) => {
-            let right = build_operand(next(&mut value), text)?;
-            if op.as_rule() == Rule::plus {
-                RawSetValue::Plus(left, right)
-            } else {
-                RawSetValue::Minus(left, right)
+    fn skip_space(&mut self) {
+        self.c.eat_while(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+    }
+
+    fn end(&mut self) -> bool {
+        self.skip_space();
+        let at_end = self.c.pos == self.c.text.len();
+        if !at_end {
+            self.c.miss(self.c.pos);
+        }
+        at_end
+    }
+
+    /// One token: whitespace, then what `lex` consumes (it returns false,
+    /// having consumed nothing, if the token is not there).
+    fn token(&mut self, lex: impl FnOnce(&mut Cursor<'s>) -> bool) -> Option<&'s str> {
+        let before = self.c.pos;
+        self.skip_space();
+        let start = self.c.pos;
+        if lex(&mut self.c) {
+            Some(self.c.since(start))
+        } else {
+            self.c.miss(start);
+            self.c.pos = before;
+            None
+        }
+    }
+
+    fn punct(&mut self, p: &str) -> bool {
+        self.token(|c| c.eat(p)).is_some()
+    }
+
+    fn keyword(&mut self, word: &str) -> bool {
+        self.token(|c| keyword_len(c.rest(), &[word], word_byte).is_some() && c.eat_insensitive(word)).is_some()
+    }
+
+    /// A name or function name: a word that is not a keyword.
+    fn word(&mut self) -> Option<&'s str> {
+        self.token(|c| {
+            if keyword_len(c.rest(), KEYWORDS, word_byte).is_some()
+                || !c.at_byte(|b| b.is_ascii_alphabetic() || b == b'_')
+            {
+                return false;
+            }
+            c.eat_while(word_byte);
+            true
+        })
+    }
+
+    /// `#name` or `:value`: the sigil and at least one word byte.
+    fn reference(&mut self, sigil: &'static str) -> Option<&'s str> {
+        self.token(|c| {
+            let start = c.pos;
+            if c.eat(sigil) && c.eat_while(word_byte) > 0 {
+                return true;
+            }
+            c.pos = start;
+            false
+        })
+    }
+
+    fn comparator(&mut self) -> Option<Comparator> {
+        let symbol = self.token(|c| [">=", "<=", "<>", "=", "<", ">"].iter().any(|s| c.eat(s)))?;
+        Comparator::from_symbol(symbol)
+    }
+
+    /// `item ("," item)*`
+    fn list<T>(&mut self, item: fn(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut items = vec![item(self)?];
+        loop {
+            let m = self.mark();
+            if self.punct(",") {
+                if let Some(next) = item(self) {
+                    items.push(next);
+                    continue;
+                }
+            }
+            self.reset(m);
+            return Some(items);
+        }
+    }
+
+    fn path(&mut self) -> Option<RawPath<'s>> {
+        let mut elements = vec![self.path_name()?];
+        loop {
+            let m = self.mark();
+            if self.punct(".") {
+                if let Some(name) = self.path_name() {
+                    elements.push(name);
+                    continue;
+                }
+            } else if self.punct("[") {
+                if let Some(digits) = self.token(|c| c.eat_while(|b| b.is_ascii_digit()) > 0) {
+                    if self.punct("]") {
+                        let index = digits.parse::<usize>().unwrap_or_else(|_| {
+                            self.overflow.get_or_insert(self.c.offset_of(digits));
+                            0
+                        });
+                        elements.push(RawElement::Index(index));
+                        continue;
+                    }
+                }
+            }
+            self.reset(m);
+            return Some(RawPath { elements });
+        }
+    }
+
+    fn path_name(&mut self) -> Option<RawElement<'s>> {
+        if let Some(text) = self.word() {
+            return Some(RawElement::Name { text, alias: false });
+        }
+        self.reference("#").map(|text| RawElement::Name { text, alias: true })
+    }
+
+    fn function(&mut self) -> Option<RawFunction<'s>> {
+        let m = self.mark();
+        if let Some(name) = self.word() {
+            if self.punct("(") {
+                if let Some(args) = self.list(Self::operand) {
+                    if self.punct(")") {
+                        return Some(RawFunction { name, args });
+                    }
+                }
             }
         }
-    };
-    Ok((path, set_value))
-}
+        self.reset(m);
+        None
+    }
 
-fn error_position(error: &pest::error::Error<Rule>) -> usize {
-    match error.location {
-        pest::error::InputLocation::Pos(pos) => pos,
-        pest::error::InputLocation::Span((start, _)) => start,
+    fn operand(&mut self) -> Option<RawOperand<'s>> {
+        if let Some(f) = self.function() {
+            return Some(RawOperand::Function(f));
+        }
+        if let Some(v) = self.reference(":") {
+            return Some(RawOperand::Value(v));
+        }
+        if let Some(p) = self.path() {
+            return Some(RawOperand::Path(p));
+        }
+        let m = self.mark();
+        if self.punct("(") {
+            if let Some(inner) = self.operand() {
+                if self.punct(")") {
+                    return Some(RawOperand::Paren(Box::new(inner)));
+                }
+            }
+        }
+        self.reset(m);
+        None
+    }
+
+    fn or_condition(&mut self) -> Option<RawCondition<'s>> {
+        self.chain("or", Self::and_condition, RawCondition::Or)
+    }
+
+    fn and_condition(&mut self) -> Option<RawCondition<'s>> {
+        self.chain("and", Self::unary, RawCondition::And)
+    }
+
+    /// `term (KEYWORD term)*`, one term as itself.
+    fn chain(
+        &mut self,
+        keyword: &str,
+        term: fn(&mut Self) -> Option<RawCondition<'s>>,
+        many: fn(Vec<RawCondition<'s>>) -> RawCondition<'s>,
+    ) -> Option<RawCondition<'s>> {
+        let mut terms = vec![term(self)?];
+        loop {
+            let m = self.mark();
+            if self.keyword(keyword) {
+                if let Some(next) = term(self) {
+                    terms.push(next);
+                    continue;
+                }
+            }
+            self.reset(m);
+            return Some(if terms.len() == 1 { terms.pop().expect("one term") } else { many(terms) });
+        }
+    }
+
+    fn unary(&mut self) -> Option<RawCondition<'s>> {
+        let m = self.mark();
+        if self.keyword("not") {
+            if let Some(inner) = self.unary() {
+                return Some(RawCondition::Not(Box::new(inner)));
+            }
+            self.reset(m);
+        }
+        self.primary()
+    }
+
+    fn primary(&mut self) -> Option<RawCondition<'s>> {
+        let m = self.mark();
+        // The three forms that start with an operand: it is parsed once, and
+        // each form's continuation is tried after it.
+        if let Some(left) = self.operand() {
+            let after = self.mark();
+            if let Some(comparator) = self.comparator() {
+                if let Some(right) = self.operand() {
+                    return Some(RawCondition::Compare(comparator, left, right));
+                }
+            }
+            self.reset(after);
+            if self.keyword("between") {
+                if let Some(lower) = self.operand() {
+                    if self.keyword("and") {
+                        if let Some(upper) = self.operand() {
+                            return Some(RawCondition::Between(left, lower, upper));
+                        }
+                    }
+                }
+            }
+            self.reset(after);
+            if self.keyword("in") && self.punct("(") {
+                if let Some(list) = self.list(Self::operand) {
+                    if self.punct(")") {
+                        return Some(RawCondition::In(left, list));
+                    }
+                }
+            }
+            self.reset(m);
+        }
+        if let Some(f) = self.function() {
+            return Some(RawCondition::Function(f));
+        }
+        if self.punct("(") {
+            if let Some(inner) = self.or_condition() {
+                if self.punct(")") {
+                    return Some(RawCondition::Paren(Box::new(inner)));
+                }
+            }
+        }
+        self.reset(m);
+        None
+    }
+
+    fn update_clauses(&mut self) -> Option<Vec<RawClause<'s>>> {
+        let mut clauses = vec![self.update_clause()?];
+        while let Some(clause) = self.update_clause() {
+            clauses.push(clause);
+        }
+        Some(clauses)
+    }
+
+    fn update_clause(&mut self) -> Option<RawClause<'s>> {
+        let m = self.mark();
+        if self.keyword("set") {
+            if let Some(actions) = self.list(Self::set_action) {
+                return Some(RawClause::Set(actions));
+            }
+            self.reset(m);
+        }
+        if self.keyword("remove") {
+            if let Some(paths) = self.list(Self::path) {
+                return Some(RawClause::Remove(paths));
+            }
+            self.reset(m);
+        }
+        if self.keyword("add") {
+            if let Some(actions) = self.list(Self::path_and_value) {
+                return Some(RawClause::Add(actions));
+            }
+            self.reset(m);
+        }
+        if self.keyword("delete") {
+            if let Some(actions) = self.list(Self::path_and_value) {
+                return Some(RawClause::Delete(actions));
+            }
+            self.reset(m);
+        }
+        None
+    }
+
+    fn path_and_value(&mut self) -> Option<(RawPath<'s>, &'s str)> {
+        let m = self.mark();
+        if let Some(path) = self.path() {
+            if let Some(value) = self.reference(":") {
+                return Some((path, value));
+            }
+        }
+        self.reset(m);
+        None
+    }
+
+    fn set_action(&mut self) -> Option<(RawPath<'s>, RawSetValue<'s>)> {
+        let m = self.mark();
+        if let Some(path) = self.path() {
+            if self.punct("=") {
+                if let Some(left) = self.update_operand() {
+                    let after = self.mark();
+                    let plus = self.punct("+");
+                    if plus || self.punct("-") {
+                        if let Some(right) = self.update_operand() {
+                            let value =
+                                if plus { RawSetValue::Plus(left, right) } else { RawSetValue::Minus(left, right) };
+                            return Some((path, value));
+                        }
+                    }
+                    self.reset(after);
+                    return Some((path, RawSetValue::Operand(left)));
+                }
+            }
+        }
+        self.reset(m);
+        None
+    }
+
+    /// An operand of SET's right-hand side: no parentheses around it.
+    fn update_operand(&mut self) -> Option<RawOperand<'s>> {
+        if let Some(f) = self.function() {
+            return Some(RawOperand::Function(f));
+        }
+        if let Some(v) = self.reference(":") {
+            return Some(RawOperand::Value(v));
+        }
+        self.path().map(RawOperand::Path)
     }
 }
 
-/// Rejects nesting deeper than [`MAX_NESTING`] before pest recurses into it.
+/// Rejects nesting deeper than [`MAX_NESTING`] before the parser recurses into it.
 fn check_nesting(text: &str) -> Result<(), String> {
     let mut depth = 0usize;
     let mut deepest = 0usize;
@@ -320,9 +506,7 @@ fn check_nesting(text: &str) -> Result<(), String> {
             _ => {}
         }
         if deepest + nots > MAX_NESTING {
-            return Err(format!(
-                "The expression has too many levels of nesting; the limit is {MAX_NESTING}"
-            ));
+            return Err(format!("The expression has too many levels of nesting; the limit is {MAX_NESTING}"));
         }
     }
     Ok(())
@@ -374,11 +558,7 @@ pub(crate) fn syntax_error(text: &str, position: usize) -> String {
             let (start, end) = tokens[i];
             let near_start = if i > 0 { tokens[i - 1].0 } else { start };
             let near_end = tokens.get(i + 1).map(|t| t.1).unwrap_or(end);
-            format!(
-                "Syntax error; token: \"{}\", near: \"{}\"",
-                &text[start..end],
-                &text[near_start..near_end]
-            )
+            format!("Syntax error; token: \"{}\", near: \"{}\"", &text[start..end], &text[near_start..near_end])
         }
     }
 }
@@ -389,24 +569,15 @@ mod tests {
 
     #[test]
     fn syntax_errors_quote_token_and_neighbours() {
-        assert_eq!(
-            parse_update("SET = 1").unwrap_err(),
-            "Syntax error; token: \"=\", near: \"SET = 1\""
-        );
-        assert_eq!(
-            parse_update("ADD hits : incr").unwrap_err(),
-            "Syntax error; token: \":\", near: \"hits : incr\""
-        );
+        assert_eq!(parse_update("SET = 1").unwrap_err(), "Syntax error; token: \"=\", near: \"SET = 1\"");
+        assert_eq!(parse_update("ADD hits : incr").unwrap_err(), "Syntax error; token: \":\", near: \"hits : incr\"");
         assert_eq!(
             parse_update("INVALID SYNTAX HERE").unwrap_err(),
             "Syntax error; token: \"INVALID\", near: \"INVALID SYNTAX\""
         );
         assert_eq!(parse_update("SET").unwrap_err(), "Syntax error; token: \"<EOF>\", near: \"SET\"");
         assert_eq!(parse_projection("a,").unwrap_err(), "Syntax error; token: \"<EOF>\", near: \",\"");
-        assert_eq!(
-            parse_projection("a b").unwrap_err(),
-            "Syntax error; token: \"b\", near: \"a b\""
-        );
+        assert_eq!(parse_projection("a b").unwrap_err(), "Syntax error; token: \"b\", near: \"a b\"");
     }
 
     #[test]
