@@ -3,9 +3,10 @@
 //   node scripts/serve.mjs [--port 8080] [--host 127.0.0.1]
 //
 // It serves web-demo/ at "/", and the package's files under "/keystonedb/":
-// the built wasm at /keystonedb/pkg/ (wasm/pkg/) and the wrapper at
-// /keystonedb/js/ (wasm/js/), keeping their relative layout so the wrapper's
-// `new URL('../pkg/…', import.meta.url)` resolves as in the installed package. The host is 127.0.0.1: a loopback
+// the built wasm at /keystonedb/pkg/ (wasm/pkg/) and the wrapper as the
+// package ships it (minified, wasm/dist/) at /keystonedb/js/, keeping their
+// relative layout so the wrapper's `new URL('../pkg/…', import.meta.url)`
+// resolves as in the installed package. The host is 127.0.0.1: a loopback
 // origin is a secure context, which OPFS needs, and nothing is exposed to the
 // network. `.wasm` goes out as application/wasm, which
 // WebAssembly.instantiateStreaming requires.
@@ -38,7 +39,7 @@ const MIME = {
 export function defaultMounts() {
   return [
     ['/keystonedb/pkg/', path.join(root, 'wasm/pkg')],
-    ['/keystonedb/js/', path.join(root, 'wasm/js')],
+    ['/keystonedb/js/', path.join(root, 'wasm/dist')],
     ['/', path.join(root, 'web-demo')],
   ];
 }

@@ -1,7 +1,8 @@
-// The web demo: a notes app on KeystoneDB in OPFS. The database runs in the
-// package's worker; this page only calls `db.send(operation, request)` with
-// DynamoDB JSON, so every request here would work unchanged against DynamoDB.
-import { openWorkerBackend } from '/keystonedb/js/worker-client.js';
+// The web demo: a notes app on KeystoneDB in OPFS, through the package's
+// public API (`open` with storage 'opfs': the engine runs in the package's
+// worker). This page only calls `db.send(operation, request)` with DynamoDB
+// JSON, so every request here would work unchanged against DynamoDB.
+import { open } from '/keystonedb/js/browser.js';
 
 const NAME = 'notes';
 const TABLE = 'Notes';
@@ -116,7 +117,7 @@ function wireConsole(db) {
 async function main() {
   let db;
   try {
-    db = await openWorkerBackend(NAME, { durability: 'sync' });
+    db = await open(NAME, { storage: 'opfs', durability: 'sync' });
   } catch (error) {
     if (error.name === 'DatabaseLockedError') {
       setStatus('locked', 'These notes are open in another tab of this browser. Close it (or use that tab), then reload.');

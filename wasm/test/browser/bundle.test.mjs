@@ -1,8 +1,8 @@
 // A bundler test: a tiny app that does `import { open } from 'keystonedb'`,
 // bundled with esbuild the way the README describes, runs in Chromium on
 // OPFS. esbuild does not follow `new URL('./worker.js', import.meta.url)`, so
-// the recipe names the package's worker as a second entry point and copies
-// the .wasm beside it; the bundled app then finds `./worker.js` next to
+// the recipe names the package's worker (`keystonedb/worker` in the exports
+// map) as a second entry point and copies the .wasm beside it; the bundled app then finds `./worker.js` next to
 // itself and the worker finds `kstone_bg.wasm` next to itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -44,7 +44,7 @@ test('an app importing keystonedb, bundled with esbuild, runs in Chromium on OPF
     const dist = path.join(dir, 'dist');
     const result = await build({
       absWorkingDir: dir,
-      entryPoints: { app: 'app.js', worker: 'node_modules/keystonedb/wasm/js/worker.js' },
+      entryPoints: { app: 'app.js', worker: 'keystonedb/worker' },
       bundle: true,
       format: 'esm',
       platform: 'browser',
