@@ -59,11 +59,7 @@ pub fn put_bytes(buf: &mut Vec<u8>, bytes: &[u8]) {
 
 /// CRC32 (IEEE) over several slices, as if concatenated.
 pub fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut h = crc32fast::Hasher::new();
-    for p in parts {
-        h.update(p);
-    }
-    h.finalize()
+    crate::crc32::crc32(parts)
 }
 
 /// A stable 64-bit hash of `data` (the same on every target, forever: bloom

@@ -22,6 +22,7 @@ pub mod cache;
 pub mod codec;
 pub mod compress;
 pub mod config;
+mod crc32;
 pub mod crypto;
 pub mod db;
 pub mod error;

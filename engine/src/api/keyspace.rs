@@ -36,7 +36,7 @@ pub fn index_prefix(table_id: u32, index_id: u8) -> [u8; 5] {
 
 /// The hash that places a partition: CRC-32 of its encoded key.
 pub fn partition_hash(pk_encoded: &[u8]) -> u32 {
-    crc32fast::hash(pk_encoded)
+    crate::codec::crc32(&[pk_encoded])
 }
 
 /// The prefix shared by every key of one partition.

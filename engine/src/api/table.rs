@@ -737,10 +737,11 @@ fn build_index_spec(
 
 /// A UUID-shaped `TableId`, derived from the name, id and creation time.
 fn pseudo_uuid(name: &str, id: u32, created_at: f64) -> String {
-    let a = crc32fast::hash(format!("{name}/{id}/{created_at}").as_bytes());
-    let b = crc32fast::hash(format!("{created_at}|{name}").as_bytes());
-    let c = crc32fast::hash(format!("{id}#{a}").as_bytes());
-    let d = crc32fast::hash(format!("{b}:{c}").as_bytes());
+    let hash = |text: String| crate::codec::crc32(&[text.as_bytes()]);
+    let a = hash(format!("{name}/{id}/{created_at}"));
+    let b = hash(format!("{created_at}|{name}"));
+    let c = hash(format!("{id}#{a}"));
+    let d = hash(format!("{b}:{c}"));
     format!(
         "{a:08x}-{:04x}-4{:03x}-{:04x}-{:04x}{d:08x}",
         b >> 16,
