@@ -150,13 +150,23 @@ fn main_group<S: Store>(dir: &Path, sizes: &Sizes) -> Res<()> {
         result(metric, rate(n, started));
     }
 
-    let order = workload::rand_indices_in_key_order(n);
     for version in 1..=2 {
-        let mut i = 0;
-        while i < n as usize {
-            let end = (i + sizes.batch as usize).min(n as usize);
-            store.write(order[i..end].iter().map(|&j| kv(workload::rand_key(j), workload::value(j, version))).collect())?;
-            i = end;
+        let mut pending = Vec::with_capacity(sizes.batch as usize);
+        let mut failed = None;
+        workload::for_each_rand_index_in_key_order(n, |j| {
+            if failed.is_some() {
+                return;
+            }
+            pending.push(kv(workload::rand_key(j), workload::value(j, version)));
+            if pending.len() as u64 == sizes.batch {
+                failed = store.write(std::mem::take(&mut pending)).err();
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if !pending.is_empty() {
+            store.write(pending)?;
         }
     }
     store.settle()?;

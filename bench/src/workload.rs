@@ -136,12 +136,27 @@ pub fn probe(r: u64, n: u64) -> u64 {
     mix(r ^ 0xA5A5_5A5A_0F0F_F0F0) % n
 }
 
-/// The indices `0..n` ordered by their random key, so overwrites can run in
-/// key order (cheap for every store) over the random data set.
-pub fn rand_indices_in_key_order(n: u64) -> Vec<u64> {
-    let mut idx: Vec<u64> = (0..n).collect();
-    idx.sort_unstable_by_key(|&i| mix(i));
-    idx
+/// Indices per bucket of [`for_each_rand_index_in_key_order`]: enough to
+/// keep the number of passes small, few enough that the bench's own memory
+/// (8 bytes per index held) stays far below any store's.
+const KEY_ORDER_BUCKET: u64 = 16 << 10;
+
+/// Call `f` with every index of `0..n`, ordered by its random key, so
+/// overwrites can run in key order (cheap for every store) over the random
+/// data set. The key space is cut into buckets by the top bits of the mix,
+/// one pass over `0..n` per bucket collects and sorts its indices, so only
+/// one bucket's indices are held at a time, not all `n` of them: a store's
+/// measured memory is not inflated by the bench's.
+pub fn for_each_rand_index_in_key_order(n: u64, mut f: impl FnMut(u64)) {
+    let buckets = n.div_ceil(KEY_ORDER_BUCKET).max(1);
+    let bucket_of = |i: u64| ((u128::from(mix(i)) * u128::from(buckets)) >> 64) as u64;
+    let mut held = Vec::with_capacity(2 * KEY_ORDER_BUCKET as usize);
+    for bucket in 0..buckets {
+        held.clear();
+        held.extend((0..n).filter(|&i| bucket_of(i) == bucket));
+        held.sort_unstable_by_key(|&i| mix(i));
+        held.iter().for_each(|&i| f(i));
+    }
 }
 
 #[cfg(test)]
@@ -156,6 +171,18 @@ mod tests {
         sorted.dedup();
         assert_eq!(sorted.len(), 1000);
         assert_ne!(sorted, keys);
+    }
+
+    #[test]
+    fn key_order_visits_every_index_once_in_key_order() {
+        for n in [1u64, 7, 40_000] {
+            let mut seen = Vec::new();
+            for_each_rand_index_in_key_order(n, |i| seen.push(i));
+            let keys: Vec<_> = seen.iter().map(|&i| rand_key(i)).collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "n={n}: not in key order");
+            seen.sort_unstable();
+            assert_eq!(seen, (0..n).collect::<Vec<_>>());
+        }
     }
 
     #[test]
