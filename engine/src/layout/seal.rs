@@ -21,6 +21,7 @@ use crate::codec::{crc32, put_varint, Cursor};
 use crate::compress::{compress_if_smaller, decompress, CompressionLevel};
 use crate::error::StorageError;
 use crate::io::MaybeSendSync;
+use std::sync::Arc;
 
 /// Authenticated encryption of whole blocks (implemented by the crypto layer).
 pub trait Sealer: MaybeSendSync {
@@ -103,6 +104,24 @@ impl BlockCodec {
     /// Verify and undo [`BlockCodec::encode`]. `what` and `offset` (the file
     /// offset of the block) name the block in any error.
     pub fn decode(&self, what: &'static str, offset: u64, aad: &[u8; 16], framed: &[u8]) -> Result<Vec<u8>, StorageError> {
+        Ok(match self.decode_in_place(what, offset, aad, framed)? {
+            Plain::Borrowed(range) => framed[range].to_vec(),
+            Plain::Owned(plain) => plain,
+        })
+    }
+
+    /// [`BlockCodec::decode`] into shared memory, for blocks headed for the
+    /// block cache: a raw block of a plain database (the common case) is
+    /// copied once, straight from `framed`, instead of into a `Vec` and then
+    /// again into the `Arc`.
+    pub fn decode_shared(&self, what: &'static str, offset: u64, aad: &[u8; 16], framed: &[u8]) -> Result<Arc<[u8]>, StorageError> {
+        Ok(match self.decode_in_place(what, offset, aad, framed)? {
+            Plain::Borrowed(range) => Arc::from(&framed[range]),
+            Plain::Owned(plain) => Arc::from(plain),
+        })
+    }
+
+    fn decode_in_place(&self, what: &'static str, offset: u64, aad: &[u8; 16], framed: &[u8]) -> Result<Plain, StorageError> {
         Self::check(what, offset, framed)?;
         let stored = &framed[..framed.len() - TRAILER];
         let opened;
@@ -122,12 +141,16 @@ impl BlockCodec {
             return Err(c.error("block length implausible"));
         }
         let data = &body[c.position()..];
-        let plain = match kind {
+        match kind {
             KIND_RAW => {
                 if data.len() as u64 != plain_len {
                     return Err(c.error("raw block length mismatch"));
                 }
-                data.to_vec()
+                if self.sealer.is_none() {
+                    Ok(Plain::Borrowed(c.position()..stored.len()))
+                } else {
+                    Ok(Plain::Owned(data.to_vec()))
+                }
             }
             KIND_ZSTD => {
                 // Offsets inside a (possibly decrypted) body are not file
@@ -139,12 +162,18 @@ impl BlockCodec {
                 if plain.len() as u64 != plain_len {
                     return Err(c.error("compressed block length mismatch"));
                 }
-                plain
+                Ok(Plain::Owned(plain))
             }
-            _ => return Err(c.error("unknown block kind")),
-        };
-        Ok(plain)
+            _ => Err(c.error("unknown block kind")),
+        }
     }
+}
+
+/// A decoded block: a range of the framed bytes (raw and unsealed) or bytes
+/// of its own (decompressed or decrypted).
+enum Plain {
+    Borrowed(std::ops::Range<usize>),
+    Owned(Vec<u8>),
 }
 
 #[cfg(test)]
@@ -159,6 +188,7 @@ mod tests {
             let mut out = Vec::new();
             codec.encode(&aad(1, 2), &plain, compress, &mut out).unwrap();
             assert_eq!(codec.decode("test block", 0, &aad(1, 2), &out).unwrap(), plain);
+            assert_eq!(&*codec.decode_shared("test block", 0, &aad(1, 2), &out).unwrap(), &plain[..]);
             assert_eq!(out[0], if compress { KIND_ZSTD } else { KIND_RAW });
             if compress {
                 assert!(out.len() * 4 < plain.len(), "repetitive data compresses: {} of {}", out.len(), plain.len());
@@ -206,6 +236,7 @@ mod tests {
         assert!(!out.windows(9).any(|w| w == b"user#0001"));
         BlockCodec::check("b", 0, &out).unwrap();
         assert_eq!(codec.decode("b", 0, &aad(5, 4096), &out).unwrap(), plain);
+        assert_eq!(&*codec.decode_shared("b", 0, &aad(5, 4096), &out).unwrap(), &plain[..]);
         // The same bytes at another place do not open.
         let err = codec.decode("SST 5 block", 9, &aad(5, 8192), &out).unwrap_err();
         assert!(err.to_string().contains("authentication failed"), "{err}");

@@ -23,7 +23,7 @@ use crate::io::FileIo;
 use crate::layout::seal::{aad, BlockCodec};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Shared access to the file, the block transform and the cache.
 pub struct SstContext {
@@ -32,11 +32,39 @@ pub struct SstContext {
     pub cache: BlockCache,
     /// Names each reader's blocks in the cache; see [`SstReader::cache_id`].
     next_cache_id: AtomicU64,
+    /// The framed bytes of the block being read, reused from read to read so
+    /// that a cache miss allocates only the decoded block. A reader that
+    /// finds it busy (another thread is reading) uses a buffer of its own.
+    scratch: Mutex<Vec<u8>>,
 }
+
+/// Framed reads up to this size reuse [`SstContext::scratch`]; a larger one
+/// (a big index or bloom block) gets its own buffer rather than leaving the
+/// scratch buffer that large for the life of the database.
+const SCRATCH_LIMIT: usize = 256 << 10;
 
 impl SstContext {
     pub fn new(file: Arc<dyn FileIo>, codec: BlockCodec, cache_bytes: usize) -> SstContext {
-        SstContext { file, codec: Arc::new(codec), cache: BlockCache::new(cache_bytes), next_cache_id: AtomicU64::new(1) }
+        SstContext {
+            file,
+            codec: Arc::new(codec),
+            cache: BlockCache::new(cache_bytes),
+            next_cache_id: AtomicU64::new(1),
+            scratch: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Read `len` framed bytes at `offset` and hand them to `decode`.
+    fn with_framed<T>(&self, offset: u64, len: usize, decode: impl FnOnce(&[u8]) -> Result<T, StorageError>) -> Result<T, StorageError> {
+        let mut own = Vec::new();
+        let mut guard = if len <= SCRATCH_LIMIT { self.scratch.try_lock().ok() } else { None };
+        let buf = match guard.as_deref_mut() {
+            Some(shared) => shared,
+            None => &mut own,
+        };
+        buf.resize(len, 0);
+        self.file.read_at(offset, buf)?;
+        decode(buf)
     }
 }
 
@@ -68,15 +96,27 @@ impl SstReader {
         SstReader { ctx, meta, cache_id, index: OnceLock::new(), bloom: OnceLock::new() }
     }
 
-    /// Read, check and decode the block at `h`.
-    pub fn read_plain(&self, h: BlockHandle, what: &'static str) -> Result<Vec<u8>, StorageError> {
+    /// The file offset of the block at `h`, once `h` is known to lie inside the SST.
+    fn block_offset(&self, h: BlockHandle, what: &'static str) -> Result<u64, StorageError> {
         let file_offset = self.meta.extent.offset + h.offset;
         if h.offset.checked_add(h.len).is_none_or(|end| end > self.meta.extent.len) || h.len > (64 << 20) {
             return Err(StorageError::corrupted(format!("{what}: handle outside SST {}", self.meta.id), file_offset));
         }
-        let mut framed = vec![0u8; h.len as usize];
-        self.ctx.file.read_at(file_offset, &mut framed)?;
-        self.ctx.codec.decode(what, file_offset, &aad(self.meta.id, h.offset), &framed)
+        Ok(file_offset)
+    }
+
+    /// Read, check and decode the block at `h`.
+    pub fn read_plain(&self, h: BlockHandle, what: &'static str) -> Result<Vec<u8>, StorageError> {
+        let file_offset = self.block_offset(h, what)?;
+        let aad = aad(self.meta.id, h.offset);
+        self.ctx.with_framed(file_offset, h.len as usize, |framed| self.ctx.codec.decode(what, file_offset, &aad, framed))
+    }
+
+    /// [`SstReader::read_plain`] into shared memory, for the block cache.
+    fn read_shared(&self, h: BlockHandle, what: &'static str) -> Result<Arc<[u8]>, StorageError> {
+        let file_offset = self.block_offset(h, what)?;
+        let aad = aad(self.meta.id, h.offset);
+        self.ctx.with_framed(file_offset, h.len as usize, |framed| self.ctx.codec.decode_shared(what, file_offset, &aad, framed))
     }
 
     pub fn index(&self) -> Result<&Index, StorageError> {
@@ -124,7 +164,7 @@ impl SstReader {
         if let Some(plain) = self.ctx.cache.get(key) {
             return Block::parse(plain, file_offset);
         }
-        let plain: Arc<[u8]> = Arc::from(self.read_plain(h, "SST data block")?);
+        let plain = self.read_shared(h, "SST data block")?;
         let block = Block::parse(Arc::clone(&plain), file_offset)?;
         if fill == Fill::Yes {
             self.ctx.cache.insert(key, plain);
@@ -135,8 +175,8 @@ impl SstReader {
     /// Data block `i` read from the file, bypassing the cache (for `verify`).
     pub fn data_block_from_file(&self, i: usize) -> Result<Block, StorageError> {
         let h = self.index()?.handle(i)?;
-        let plain = self.read_plain(h, "SST data block")?;
-        Block::parse(Arc::from(plain), self.meta.extent.offset + h.offset)
+        let plain = self.read_shared(h, "SST data block")?;
+        Block::parse(plain, self.meta.extent.offset + h.offset)
     }
 
     /// Read and check the index and bloom blocks from the file again (for
