@@ -97,6 +97,41 @@ impl ExtentAllocator {
         Some(Extent { offset, len })
     }
 
+    /// Lengthen `extent` in place to `len` bytes (rounded up to pages) if
+    /// the space right after it is free or is the file's tail; `None` (and
+    /// nothing changed) otherwise.
+    pub fn grow(&mut self, extent: Extent, len: u64) -> Option<Extent> {
+        let len = round_to_page(len);
+        if len <= extent.len {
+            return Some(extent);
+        }
+        let more = len - extent.len;
+        if extent.end() == self.end {
+            self.end += more;
+            return Some(Extent { offset: extent.offset, len });
+        }
+        let next = self.free.get(&extent.end()).copied()?;
+        if next < more {
+            if extent.end() + next != self.end {
+                return None;
+            }
+            // The free space after the extent runs into the tail.
+            self.free.remove(&extent.end());
+            self.end = extent.offset + len;
+            return Some(Extent { offset: extent.offset, len });
+        }
+        self.free.remove(&extent.end());
+        if next > more {
+            self.free.insert(extent.end() + more, next - more);
+        }
+        Some(Extent { offset: extent.offset, len })
+    }
+
+    /// The free extents that end at or before `limit`, by offset.
+    pub fn holes_below(&self, limit: u64) -> Vec<Extent> {
+        self.free.range(..limit).filter(|(&o, &l)| o + l <= limit).map(|(&offset, &len)| Extent { offset, len }).collect()
+    }
+
     /// Give an extent back, merging it with free neighbours.
     pub fn free(&mut self, extent: Extent) {
         if extent.len == 0 {
@@ -214,6 +249,27 @@ mod tests {
         a.free(tail);
         assert_eq!(a.trim_tail(), a.end());
         assert!(a.end() <= tail.offset);
+    }
+
+    #[test]
+    fn extents_grow_in_place_into_free_space_or_the_tail() {
+        let mut a = ExtentAllocator::new();
+        let x = a.allocate(PAGE);
+        let y = a.allocate(2 * PAGE);
+        let z = a.allocate(PAGE);
+        a.free(y);
+        // Into the hole after it, leaving the rest of the hole free.
+        let x2 = a.grow(x, 2 * PAGE).unwrap();
+        assert_eq!((x2.offset, x2.len, a.free_bytes()), (x.offset, 2 * PAGE, PAGE));
+        assert_eq!(a.grow(x2, 4 * PAGE), None, "the hole is too small and z follows it");
+        assert_eq!(a.grow(x2, 3 * PAGE).unwrap().len, 3 * PAGE);
+        assert_eq!(a.free_bytes(), 0);
+        // At the tail the file simply grows.
+        let z2 = a.grow(z, 5 * PAGE).unwrap();
+        assert_eq!(a.end(), z2.end());
+        assert_eq!(a.holes_below(a.end()), vec![]);
+        a.free(Extent { offset: z2.offset + PAGE, len: 4 * PAGE });
+        assert_eq!(a.trim_tail(), z.end());
     }
 
     #[test]

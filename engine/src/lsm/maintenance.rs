@@ -3,7 +3,8 @@
 //! Every change of the set of SSTs follows the same steps, so a crash at any
 //! point leaves either the old or the new state, never a mix:
 //!
-//! 1. write the new SSTs into freshly allocated extents;
+//! 1. write the new SSTs into freshly allocated extents (streamed there while
+//!    they are built, see `output.rs`);
 //! 2. write the complete new manifest into a fresh extent;
 //! 3. sync (the new bytes are durable but nothing references them yet);
 //! 4. write the superblock, generation + 1, into the other slot;
@@ -22,21 +23,13 @@ use super::tree::Tree;
 use super::version::Version;
 use crate::error::StorageError;
 use crate::layout::header::Superblock;
-use crate::sst::builder::SstBuilder;
-use crate::sst::reader::{Fill, SstContext, SstReader};
-use crate::sst::SstMeta;
+use super::output::SstOutput;
+use crate::layout::extent::Extent;
+use crate::layout::PAGE;
+use crate::sst::reader::{Fill, SstReader};
 use crate::wal::{next_salt, Wal};
 use std::ops::Bound;
 use std::sync::Arc;
-
-/// Write one finished SST into a new extent.
-fn write_sst(tree: &mut Tree, ctx: &Arc<SstContext>, bytes: Vec<u8>, mut meta: SstMeta) -> Result<Arc<SstReader>, StorageError> {
-    let extent = tree.alloc.allocate(bytes.len() as u64);
-    let r = ctx.file.write_at(extent.offset, &bytes).map_err(StorageError::from);
-    tree.guard(r)?;
-    meta.extent = extent;
-    Ok(Arc::new(SstReader::new(Arc::clone(ctx), meta)))
-}
 
 impl Tree {
     fn next_sst_id(&mut self) -> u64 {
@@ -46,7 +39,19 @@ impl Tree {
     }
 
     /// Steps 2–6 of the commit protocol for `version`.
-    fn commit_version(&mut self, version: Version, flushed: bool, replaced: Vec<Arc<SstReader>>) -> Result<(), StorageError> {
+    pub(crate) fn commit_version(&mut self, version: Version, flushed: bool, replaced: Vec<Arc<SstReader>>) -> Result<(), StorageError> {
+        self.commit_version_in(version, flushed, replaced, None)
+    }
+
+    /// [`Tree::commit_version`] with the new manifest in `manifest_at` (taken
+    /// from the allocator, large enough) instead of wherever it fits best.
+    pub(crate) fn commit_version_in(
+        &mut self,
+        version: Version,
+        flushed: bool,
+        replaced: Vec<Arc<SstReader>>,
+        manifest_at: Option<Extent>,
+    ) -> Result<(), StorageError> {
         let generation = self.superblock.generation + 1;
         self.counters.ssts = version
             .levels
@@ -55,7 +60,13 @@ impl Tree {
             .flat_map(|(l, ssts)| ssts.iter().map(move |s| (l as u8, s.meta.clone())))
             .collect();
         let framed = self.counters.encode(&self.ctx.codec, generation)?;
-        let manifest = self.alloc.allocate(framed.len() as u64);
+        let manifest = match manifest_at {
+            Some(e) if e.len >= framed.len() as u64 => e,
+            other => {
+                other.into_iter().for_each(|e| self.alloc.free(e));
+                self.alloc.allocate(framed.len() as u64)
+            }
+        };
         let file = Arc::clone(&self.ctx.file);
         let r = file.write_at(manifest.offset, &framed).and_then(|_| file.sync()).map_err(StorageError::from);
         self.guard(r)?;
@@ -113,12 +124,18 @@ impl Tree {
         }
         let ctx = Arc::clone(&self.ctx);
         let id = self.next_sst_id();
-        let mut builder = SstBuilder::new(&ctx.codec, id);
-        for (k, v) in self.memtable.iter() {
-            builder.add(k, v.as_deref())?;
-        }
-        let (bytes, meta) = builder.finish()?;
-        let sst = write_sst(self, &ctx, bytes, meta)?;
+        // The memtable's byte count is above the SST's size: entries carry
+        // ~100 bytes of overhead there, a few bytes in an SST.
+        let mut out = SstOutput::reserve(&ctx.codec, id, &mut self.alloc, self.memtable.bytes() as u64 + PAGE);
+        let file = Arc::clone(&ctx.file);
+        let built = (|| {
+            for (k, v) in self.memtable.iter() {
+                out.add(&*file, &mut self.alloc, k, v.as_deref())?;
+            }
+            out.finish(&*file, &mut self.alloc)
+        })();
+        let meta = self.guard(built)?;
+        let sst = Arc::new(SstReader::new(Arc::clone(&ctx), meta));
         let mut version = (*self.version).clone();
         version.levels[0].insert(0, sst);
         self.commit_version(version, true, Vec::new())?;
@@ -194,33 +211,45 @@ impl Tree {
         }
         let ctx = Arc::clone(&self.ctx);
         let mut merge = Merge::new(sources, false);
-        let mut outputs = Vec::new();
-        let mut builder: Option<SstBuilder> = None;
-        while merge.valid() {
-            let value = merge.value();
-            if value.is_some() || !task.drop_tombstones {
-                let b = match &mut builder {
-                    Some(b) => b,
-                    None => {
-                        let id = self.next_sst_id();
-                        builder.insert(SstBuilder::new(&ctx.codec, id))
-                    }
-                };
-                b.add(merge.key(), value)?;
-                if b.size() as u64 >= self.policy.target_sst_bytes {
-                    if let Some(full) = builder.take() {
-                        let (bytes, meta) = full.finish()?;
-                        outputs.push(write_sst(self, &ctx, bytes, meta)?);
+        let target = self.policy.target_sst_bytes;
+        // An output closes at `target` bytes of data; its index, bloom filter
+        // and last entry come on top, and the unused rest goes back.
+        let reserve = target + target / 16 + 4 * PAGE;
+        let mut metas = Vec::new();
+        let mut next_id = self.counters.next_sst_id;
+        let (file, alloc) = (Arc::clone(&ctx.file), &mut self.alloc);
+        let file = &*file;
+        let built = (|| {
+            let mut out: Option<SstOutput> = None;
+            while merge.valid() {
+                let value = merge.value();
+                if value.is_some() || !task.drop_tombstones {
+                    let o = match &mut out {
+                        Some(o) => o,
+                        None => {
+                            next_id += 1;
+                            out.insert(SstOutput::reserve(&ctx.codec, next_id - 1, alloc, reserve))
+                        }
+                    };
+                    o.add(file, alloc, merge.key(), value)?;
+                    if o.size() as u64 >= target {
+                        if let Some(full) = out.take() {
+                            metas.push(full.finish(file, alloc)?);
+                        }
                     }
                 }
+                merge.advance()?;
             }
-            merge.advance()?;
-        }
-        if let Some(last) = builder.take().filter(|b| !b.is_empty()) {
-            let (bytes, meta) = last.finish()?;
-            outputs.push(write_sst(self, &ctx, bytes, meta)?);
-        }
-        Ok(outputs)
+            match out {
+                Some(last) if !last.is_empty() => metas.push(last.finish(file, alloc)?),
+                Some(empty) => empty.abandon(alloc),
+                None => {}
+            }
+            Ok(())
+        })();
+        self.counters.next_sst_id = next_id;
+        self.guard(built)?;
+        Ok(metas.into_iter().map(|meta| Arc::new(SstReader::new(Arc::clone(&ctx), meta))).collect())
     }
 
     /// Move the memtable into an SST and make everything durable, so that a
@@ -267,47 +296,7 @@ impl Tree {
             self.run_task(task)?;
             return Ok(true);
         }
-        self.relocate_tail_sst()
-    }
-
-    /// If the extent at the end of the file is an SST and a free hole below
-    /// it can take it, copy the SST there and commit the move; the old extent
-    /// is freed and the file's tail trimmed as with any replaced SST. SSTs do
-    /// not depend on where they sit (their blocks' associated data is the SST
-    /// id and the offset inside the SST), so the bytes are copied unchanged.
-    /// Each move lowers an SST's offset, so repeated calls end.
-    fn relocate_tail_sst(&mut self) -> Result<bool, StorageError> {
-        let end = self.alloc.end();
-        let Some(old) = self.version.all().map(|(_, s)| s).find(|s| s.meta.extent.end() == end).cloned() else {
-            return Ok(false);
-        };
-        let Some(target) = self.alloc.allocate_below(old.meta.extent.len, old.meta.extent.offset) else {
-            return Ok(false);
-        };
-        // The SST's bytes end with its index block; the rest of the extent
-        // is page padding that may lie past the end of the file.
-        let used = (old.meta.index.offset + old.meta.index.len).min(old.meta.extent.len);
-        let mut bytes = vec![0u8; used as usize];
-        let file = Arc::clone(&self.ctx.file);
-        let copied = file.read_at(old.meta.extent.offset, &mut bytes).and_then(|_| file.write_at(target.offset, &bytes));
-        if let Err(e) = copied {
-            // Nothing references the target yet: giving it back is enough.
-            self.alloc.free(target);
-            return Err(StorageError::from(e));
-        }
-        let mut meta = old.meta.clone();
-        meta.extent = target;
-        let moved = Arc::new(SstReader::new(Arc::clone(&self.ctx), meta));
-        let mut version = (*self.version).clone();
-        for level in &mut version.levels {
-            for slot in level.iter_mut() {
-                if Arc::ptr_eq(slot, &old) {
-                    *slot = Arc::clone(&moved);
-                }
-            }
-        }
-        self.commit_version(version, false, vec![old])?;
-        Ok(true)
+        self.relocate_tail()
     }
 
     /// Flush, sync and refuse further use. A reopen replays nothing.

@@ -7,6 +7,8 @@ pub mod compaction;
 mod maintenance;
 mod memtable;
 mod merge;
+mod output;
+mod relocate;
 mod setup;
 mod stats;
 mod tree;

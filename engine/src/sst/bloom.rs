@@ -15,10 +15,15 @@ use crate::error::StorageError;
 pub const BITS_PER_KEY: usize = 10;
 const PROBES: u8 = 7;
 
+/// Bytes of the filter [`build`] makes for `keys` keys.
+pub fn encoded_len(keys: usize) -> usize {
+    1 + (keys * BITS_PER_KEY).max(64).div_ceil(8)
+}
+
 /// Encode a filter for keys with these hashes.
 pub fn build(hashes: &[u64]) -> Vec<u8> {
-    let bits = (hashes.len() * BITS_PER_KEY).max(64).div_ceil(8) * 8;
-    let mut out = vec![0u8; 1 + bits / 8];
+    let mut out = vec![0u8; encoded_len(hashes.len())];
+    let bits = (out.len() - 1) * 8;
     out[0] = PROBES;
     let n = bits as u64;
     for &h in hashes {
