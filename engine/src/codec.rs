@@ -164,6 +164,53 @@ impl<'a> Cursor<'a> {
     }
 }
 
+/// Byte-wise (lexicographic) order of two keys: `a.cmp(b)` for `[u8]`.
+///
+/// Every key comparison on the read path (block search, merge, bounds) goes
+/// through here. Natively the standard comparison calls an optimised `memcmp`;
+/// under WASI it calls wasi-libc's, which walks one byte at a time and was the
+/// largest single cost of a point get there, so wasm compares 8-byte words.
+#[inline]
+pub fn compare_keys(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    #[cfg(target_family = "wasm")]
+    {
+        compare_words(a, b)
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        a.cmp(b)
+    }
+}
+
+/// Equality of two keys, with the same reasoning as [`compare_keys`].
+#[inline]
+pub fn keys_equal(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && compare_keys(a, b).is_eq()
+}
+
+/// [`compare_keys`] by 8-byte big-endian words: the first differing word
+/// orders the keys as its first differing byte does.
+#[inline]
+pub fn compare_words(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    let (wa, wb) = (a[..n].chunks_exact(8), b[..n].chunks_exact(8));
+    let (ra, rb) = (wa.remainder(), wb.remainder());
+    for (x, y) in wa.zip(wb) {
+        // chunks_exact guarantees 8 bytes.
+        let x = u64::from_be_bytes([x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]]);
+        let y = u64::from_be_bytes([y[0], y[1], y[2], y[3], y[4], y[5], y[6], y[7]]);
+        if x != y {
+            return x.cmp(&y);
+        }
+    }
+    for (x, y) in ra.iter().zip(rb) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 /// Read a little-endian u32 at `at` (caller guarantees 4 bytes).
 #[inline]
 pub fn le_u32(buf: &[u8], at: usize) -> u32 {
@@ -176,6 +223,22 @@ mod tests {
     use proptest::prelude::*;
 
     proptest! {
+        #[test]
+        fn word_comparison_is_byte_order(
+            prefix in proptest::collection::vec(any::<u8>(), 0..24),
+            a in proptest::collection::vec(any::<u8>(), 0..24),
+            b in proptest::collection::vec(any::<u8>(), 0..24),
+        ) {
+            // A shared prefix makes the interesting cases (a difference late in a word, one key a prefix of the other) common.
+            let a = [prefix.as_slice(), &a].concat();
+            let b = [prefix.as_slice(), &b].concat();
+            prop_assert_eq!(compare_words(&a, &b), a.cmp(&b));
+            prop_assert_eq!(compare_words(&b, &a), b.cmp(&a));
+            prop_assert_eq!(compare_words(&a, &a), std::cmp::Ordering::Equal);
+            prop_assert_eq!(compare_keys(&a, &b), a.cmp(&b));
+            prop_assert_eq!(keys_equal(&a, &b), a == b);
+        }
+
         #[test]
         fn varints_round_trip(v in any::<u64>()) {
             let mut buf = Vec::new();

@@ -11,6 +11,7 @@
 //! and the common case (one or two sources) is a couple of comparisons.
 
 use super::memtable::Memtable;
+use crate::codec::{compare_keys, keys_equal};
 use crate::error::StorageError;
 use crate::sst::reader::{Fill, SstIter, SstReader};
 use std::ops::Bound;
@@ -162,7 +163,7 @@ impl<'a> Merge<'a> {
             best = match best {
                 None => Some(i),
                 Some(b) => {
-                    let ord = s.key().cmp(self.sources[b].key());
+                    let ord = compare_keys(s.key(), self.sources[b].key());
                     let better = if self.reverse { ord.is_gt() } else { ord.is_lt() };
                     if better {
                         Some(i)
@@ -200,7 +201,7 @@ impl<'a> Merge<'a> {
         self.key.extend_from_slice(self.sources[cur].key());
         let mut exhausted = false;
         for s in &mut self.sources {
-            if s.valid() && s.key() == self.key.as_slice() {
+            if s.valid() && keys_equal(s.key(), &self.key) {
                 s.step()?;
                 exhausted |= !s.valid();
             }
@@ -307,16 +308,16 @@ impl<'a> RangeIter<'a> {
 fn above_lower(key: &[u8], lower: &Bound<Vec<u8>>) -> bool {
     match lower {
         Bound::Unbounded => true,
-        Bound::Included(l) => key >= l.as_slice(),
-        Bound::Excluded(l) => key > l.as_slice(),
+        Bound::Included(l) => compare_keys(key, l).is_ge(),
+        Bound::Excluded(l) => compare_keys(key, l).is_gt(),
     }
 }
 
 fn below_upper(key: &[u8], upper: &Bound<Vec<u8>>) -> bool {
     match upper {
         Bound::Unbounded => true,
-        Bound::Included(u) => key <= u.as_slice(),
-        Bound::Excluded(u) => key < u.as_slice(),
+        Bound::Included(u) => compare_keys(key, u).is_le(),
+        Bound::Excluded(u) => compare_keys(key, u).is_lt(),
     }
 }
 

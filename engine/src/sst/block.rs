@@ -18,7 +18,7 @@
 //! one reused buffer; the reverse cursor decodes one restart group at a time
 //! into a reused arena and walks it backwards.
 
-use crate::codec::{get_varint, le_u32, put_varint};
+use crate::codec::{compare_keys, get_varint, le_u32, put_varint};
 use crate::error::StorageError;
 use std::cmp::Ordering;
 use std::sync::Arc;
@@ -191,7 +191,7 @@ impl Block {
         let (mut lo, mut hi) = (0, self.restarts);
         while lo < hi {
             let mid = (lo + hi) / 2;
-            let ord = self.restart_key(mid)?.cmp(target);
+            let ord = compare_keys(self.restart_key(mid)?, target);
             let before = ord == Ordering::Less || (inclusive && ord == Ordering::Equal);
             if before {
                 lo = mid + 1;
@@ -263,7 +263,7 @@ impl BlockIter {
         let start = self.block.restart(r.saturating_sub(1));
         self.key.clear();
         self.load(start)?;
-        while self.valid && self.key.as_slice() < target {
+        while self.valid && compare_keys(&self.key, target).is_lt() {
             self.advance()?;
         }
         Ok(())
@@ -333,7 +333,7 @@ impl BlockIter {
         }
         self.load_group(r - 1)?;
         while let Some(&(s, e, _)) = self.stack.last() {
-            if &self.arena[s..e] > target {
+            if compare_keys(&self.arena[s..e], target).is_gt() {
                 self.stack.pop();
             } else {
                 break;

@@ -18,6 +18,7 @@ use super::bloom::Bloom;
 use super::index::Index;
 use super::{BlockHandle, SstMeta};
 use crate::cache::BlockCache;
+use crate::codec::{compare_keys, keys_equal};
 use crate::error::StorageError;
 use crate::io::FileIo;
 use crate::layout::seal::{aad, BlockCodec};
@@ -193,7 +194,7 @@ impl SstReader {
     /// Look `key` up: `None` if this SST has no entry, `Some(None)` for a
     /// tombstone. `hash` is `hash64(key)`.
     pub fn get(&self, key: &[u8], hash: u64) -> Result<Option<Option<Vec<u8>>>, StorageError> {
-        if key < self.meta.first_key.as_slice() || key > self.meta.last_key.as_slice() {
+        if compare_keys(key, &self.meta.first_key).is_lt() || compare_keys(key, &self.meta.last_key).is_gt() {
             return Ok(None);
         }
         if !self.bloom()?.may_contain(hash) {
@@ -206,7 +207,7 @@ impl SstReader {
         }
         let mut it = BlockIter::new(self.data_block(i, Fill::Yes)?);
         it.seek_ge(key)?;
-        if it.valid() && it.key() == key {
+        if it.valid() && keys_equal(it.key(), key) {
             return Ok(Some(it.value().map(|v| v.to_vec())));
         }
         Ok(None)
