@@ -75,8 +75,8 @@ impl Store for Kstone {
     }
 
     fn get_with(&mut self, key: &[u8], visit: &mut dyn FnMut(&[u8]) -> Res<()>) -> Res<bool> {
-        match self.tree.get(key).map_err(err)? {
-            Some(v) => visit(&v).map(|_| true),
+        match self.tree.get_with(key, visit).map_err(err)? {
+            Some(visited) => visited.map(|_| true),
             None => Ok(false),
         }
     }

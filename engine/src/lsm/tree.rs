@@ -224,14 +224,21 @@ impl Tree {
     }
 
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get_with(key, <[u8]>::to_vec)
+    }
+
+    /// [`Tree::get`] that lends the value to `visit` instead of copying it
+    /// out (from the memtable, or from the block holding it); `None` if the
+    /// key has no live value.
+    pub fn get_with<R>(&self, key: &[u8], visit: impl FnOnce(&[u8]) -> R) -> Result<Option<R>, StorageError> {
         if self.closed {
             return Err(StorageError::Closed);
         }
         if let Some(found) = self.memtable.get(key) {
-            return Ok(found.map(|v| v.to_vec()));
+            return Ok(found.map(visit));
         }
-        match self.version.get(key, hash64(key)) {
-            Ok(found) => Ok(found.flatten()),
+        match self.version.lookup(key, hash64(key)) {
+            Ok(found) => Ok(found.as_ref().and_then(|f| f.value()).map(visit)),
             Err(e) => {
                 self.note_damage(&e);
                 Err(e)

@@ -9,7 +9,7 @@
 use super::compaction::SstSummary;
 use super::merge::{RunSource, Source};
 use crate::error::StorageError;
-use crate::sst::reader::{Fill, SstReader};
+use crate::sst::reader::{Fill, Found, SstReader};
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -23,17 +23,18 @@ impl Version {
         Version { levels: vec![Vec::new(); levels] }
     }
 
-    /// The newest entry for `key` in any SST: `Some(None)` is a tombstone.
-    pub fn get(&self, key: &[u8], hash: u64) -> Result<Option<Option<Vec<u8>>>, StorageError> {
+    /// The newest entry for `key` in any SST (its value is `None` for a
+    /// tombstone), lent from the block holding it.
+    pub fn lookup(&self, key: &[u8], hash: u64) -> Result<Option<Found>, StorageError> {
         for sst in &self.levels[0] {
-            if let Some(found) = sst.get(key, hash)? {
+            if let Some(found) = sst.lookup(key, hash)? {
                 return Ok(Some(found));
             }
         }
         for level in &self.levels[1..] {
             let i = level.partition_point(|s| s.meta.last_key.as_slice() < key);
             if let Some(sst) = level.get(i) {
-                if let Some(found) = sst.get(key, hash)? {
+                if let Some(found) = sst.lookup(key, hash)? {
                     return Ok(Some(found));
                 }
             }

@@ -180,10 +180,46 @@ impl Block {
         Ok((&self.data[e.suffix.0..e.suffix.1], e.value.map(|(s, e)| &self.data[s..e])))
     }
 
-    /// Index of the first restart whose key is `>= target` (or `> target`
-    /// with `inclusive`).
-    pub fn restart_search(&self, target: &[u8], inclusive: bool) -> Result<usize, StorageError> {
-        self.restarts_past(target, inclusive)
+    /// The entry whose key is exactly `target`: `Some(value)`, the value a
+    /// byte range of the block (see [`Block::slice`]) or `None` for a
+    /// tombstone. Point lookups take this path rather than a cursor: it
+    /// compares each key with `target` as it decodes it, carrying over how
+    /// many bytes the previous key shared with `target`, so it never
+    /// rebuilds a key (no buffer, no copy).
+    pub fn find(&self, target: &[u8]) -> Result<Option<Option<(usize, usize)>>, StorageError> {
+        let r = self.restarts_past(target, false)?;
+        let mut at = self.restart(r.saturating_sub(1));
+        // Every key passed so far is below `target`; the last one agrees with
+        // it on `matched` bytes and is `prev_len` bytes long.
+        let (mut matched, mut prev_len) = (0, 0);
+        while at < self.restarts_at {
+            let e = self.entry(at)?;
+            if e.shared > prev_len {
+                return Err(self.corrupt(at));
+            }
+            let suffix = &self.data[e.suffix.0..e.suffix.1];
+            prev_len = e.shared + suffix.len();
+            // A key that keeps more of the previous key than the previous
+            // key had in common with `target` is below `target` as well.
+            if e.shared <= matched {
+                let rest = &target[e.shared..];
+                let l = suffix.iter().zip(rest).take_while(|(a, b)| a == b).count();
+                matched = e.shared + l;
+                match (l == suffix.len(), l == rest.len()) {
+                    (true, true) => return Ok(Some(e.value)),
+                    (false, true) => return Ok(None),
+                    (false, false) if suffix[l] > rest[l] => return Ok(None),
+                    _ => {}
+                }
+            }
+            at = e.end;
+        }
+        Ok(None)
+    }
+
+    /// The bytes of a range [`Block::find`] returned.
+    pub fn slice(&self, (start, end): (usize, usize)) -> &[u8] {
+        &self.data[start..end]
     }
 
     /// Index of the first restart whose key is greater than `target`.
@@ -417,6 +453,33 @@ mod tests {
     }
 
     #[test]
+    fn find_agrees_with_a_cursor_seek() {
+        for interval in [1, 3, 16] {
+            let (block, entries) = build(100, interval);
+            for (key, value) in &entries {
+                let found = block.find(key).unwrap().unwrap_or_else(|| panic!("{key:?} not found"));
+                assert_eq!(found.map(|r| block.slice(r).to_vec()), value.clone());
+            }
+            for probe in [&b""[..], b"a", b"key", b"key00001", b"key00099", b"key0001", b"key000010", b"key00198x", b"zzz"] {
+                assert_eq!(block.find(probe).unwrap(), None, "{:?}", String::from_utf8_lossy(probe));
+            }
+        }
+        // Keys that are prefixes of one another.
+        let mut b = BlockBuilder::new(4);
+        let keys: [&[u8]; 6] = [b"a", b"ab", b"abc", b"abd", b"b", b"ba"];
+        for k in keys {
+            b.add(k, Some(k));
+        }
+        let block = Block::parse(Arc::from(b.finish()), 0).unwrap();
+        for k in keys {
+            assert_eq!(block.find(k).unwrap().map(|v| block.slice(v.unwrap()).to_vec()), Some(k.to_vec()));
+        }
+        for k in [&b"aa"[..], b"abb", b"abe", b"b\0", b"bb", b"c"] {
+            assert_eq!(block.find(k).unwrap(), None);
+        }
+    }
+
+    #[test]
     fn damaged_blocks_are_errors_not_panics() {
         let (block, _) = build(20, 4);
         let bytes = block.data.to_vec();
@@ -425,6 +488,7 @@ mod tests {
                 let mut d = bytes.clone();
                 d[i] ^= flip;
                 if let Ok(b) = Block::parse(Arc::from(d), 0) {
+                    let _ = b.find(b"key00010");
                     let mut it = BlockIter::new(b.clone());
                     let _ = it.seek_ge(b"key00010");
                     let mut it = BlockIter::new(b);

@@ -18,7 +18,7 @@ use super::bloom::Bloom;
 use super::index::Index;
 use super::{BlockHandle, SstMeta};
 use crate::cache::BlockCache;
-use crate::codec::{compare_keys, keys_equal};
+use crate::codec::compare_keys;
 use crate::error::StorageError;
 use crate::io::FileIo;
 use crate::layout::seal::{aad, BlockCodec};
@@ -126,8 +126,8 @@ impl SstReader {
         }
         let plain = self.read_plain(self.meta.index, "SST index block")?;
         let offset = self.meta.extent.offset + self.meta.index.offset;
-        let bytes = plain.len();
-        let index = Index::new(Block::parse(Arc::from(plain), offset)?, offset);
+        let index = Index::new(&Block::parse(Arc::from(plain), offset)?, offset)?;
+        let bytes = index.bytes();
         let mut fresh = false;
         let index = self.index.get_or_init(|| {
             fresh = true;
@@ -187,13 +187,18 @@ impl SstReader {
         Bloom::parse(plain, self.meta.extent.offset + self.meta.bloom.offset)?;
         let plain = self.read_plain(self.meta.index, "SST index block")?;
         let offset = self.meta.extent.offset + self.meta.index.offset;
-        Block::parse(Arc::from(plain), offset)?;
+        Index::new(&Block::parse(Arc::from(plain), offset)?, offset)?;
         Ok(())
     }
 
     /// Look `key` up: `None` if this SST has no entry, `Some(None)` for a
     /// tombstone. `hash` is `hash64(key)`.
     pub fn get(&self, key: &[u8], hash: u64) -> Result<Option<Option<Vec<u8>>>, StorageError> {
+        Ok(self.lookup(key, hash)?.map(|found| found.value().map(<[u8]>::to_vec)))
+    }
+
+    /// [`SstReader::get`] without copying the value out of its block.
+    pub fn lookup(&self, key: &[u8], hash: u64) -> Result<Option<Found>, StorageError> {
         if compare_keys(key, &self.meta.first_key).is_lt() || compare_keys(key, &self.meta.last_key).is_gt() {
             return Ok(None);
         }
@@ -205,17 +210,27 @@ impl SstReader {
         if i >= index.count() {
             return Ok(None);
         }
-        let mut it = BlockIter::new(self.data_block(i, Fill::Yes)?);
-        it.seek_ge(key)?;
-        if it.valid() && keys_equal(it.key(), key) {
-            return Ok(Some(it.value().map(|v| v.to_vec())));
-        }
-        Ok(None)
+        let block = self.data_block(i, Fill::Yes)?;
+        Ok(block.find(key)?.map(|value| Found { block, value }))
     }
 
     /// The number of data blocks (loads the index).
     pub fn blocks(&self) -> Result<usize, StorageError> {
         Ok(self.index()?.count())
+    }
+}
+
+/// An entry found by [`SstReader::lookup`]: the block holding it (shared
+/// with the cache) and where its value lies in it.
+pub struct Found {
+    block: Block,
+    value: Option<(usize, usize)>,
+}
+
+impl Found {
+    /// The value, or `None` for a tombstone.
+    pub fn value(&self) -> Option<&[u8]> {
+        self.value.map(|range| self.block.slice(range))
     }
 }
 
