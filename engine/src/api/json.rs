@@ -35,6 +35,9 @@ fn scalar_token(value: &Value) -> &'static str {
     }
 }
 
+/// Objects up to this many members are searched by name comparison.
+const SCAN_MEMBERS: usize = 16;
+
 /// A JSON object of a request (the request itself or a nested structure).
 #[derive(Clone, Copy)]
 pub(crate) struct Fields<'a> {
@@ -62,8 +65,18 @@ impl<'a> Fields<'a> {
     }
 
     /// The raw value of `field`, `None` when absent or `null`.
+    ///
+    /// A request has a handful of members and each operation asks for a
+    /// dozen or more names (most of them absent), so a small object is
+    /// searched by comparing names: cheaper than hashing every name asked
+    /// for, and the same answer (an object's names are unique).
     pub fn raw(&self, field: &str) -> Option<&'a Value> {
-        self.obj.get(field).filter(|v| !v.is_null())
+        let found = if self.obj.len() <= SCAN_MEMBERS {
+            self.obj.iter().find(|(name, _)| name.as_str() == field).map(|(_, v)| v)
+        } else {
+            self.obj.get(field)
+        };
+        found.filter(|v| !v.is_null())
     }
 
     pub fn has(&self, field: &str) -> bool {

@@ -61,13 +61,16 @@ pub fn check_expression_maps(
     f: &Fields,
     expression_params: &[&str],
 ) -> Result<()> {
-    let present: Vec<&str> = expression_params.iter().copied().filter(|p| f.has(p)).collect();
-    if f.has("ExpressionAttributeNames") && present.is_empty() {
+    if f.has("ExpressionAttributeNames") && !expression_params.iter().any(|p| f.has(p)) {
         return Err(Error::Validation("ExpressionAttributeNames can only be specified when using expressions".into()));
     }
-    let value_exprs: Vec<&str> =
-        expression_params.iter().copied().filter(|p| *p != "ProjectionExpression").collect();
-    if !value_exprs.is_empty() && f.has("ExpressionAttributeValues") && value_exprs.iter().all(|p| !f.has(p)) {
+    let uses_values = |p: &&str| *p != "ProjectionExpression";
+    let mut value_exprs = expression_params.iter().copied().filter(uses_values);
+    if f.has("ExpressionAttributeValues")
+        && value_exprs.clone().next().is_some()
+        && !value_exprs.any(|p| f.has(p))
+    {
+        let value_exprs: Vec<&str> = expression_params.iter().copied().filter(uses_values).collect();
         let verb = if value_exprs.len() > 1 { "are" } else { "is" };
         return Err(Error::Validation(format!(
             "ExpressionAttributeValues can only be specified when using expressions: {} {verb} null",

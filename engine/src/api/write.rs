@@ -47,7 +47,8 @@ pub struct PlannedWrite {
     pub def: Arc<TableDef>,
     /// The tree key of the item.
     pub key: Vec<u8>,
-    /// The key attributes as given (an update starts from these).
+    /// The key attributes as given (an update starts from these); empty for
+    /// a put, whose item carries them.
     pub key_item: Item,
     pub kind: PlanKind,
     pub condition: Option<Condition>,
@@ -100,11 +101,10 @@ fn check_put(catalog: &Catalog, req: &PutItemRequest) -> Result<PlannedWrite> {
     let def = resolve_table(catalog, &req.table_name)?;
     let key = key_of_item(&def, &req.item)?;
     super::validation::check_item(&def, &req.item)?;
-    let key_item = super::keys::key_attributes(&def.key_schema, &req.item);
     Ok(PlannedWrite {
         def,
         key,
-        key_item,
+        key_item: Item::new(),
         kind: PlanKind::Put(Item::new()),
         condition: prepared.condition,
         return_values: req.return_values,
