@@ -92,8 +92,8 @@ impl Database {
     pub fn execute_json(&self, operation: &str, request: &str) -> Result<String> {
         let value: Value = serde_json::from_str(request)
             .map_err(|e| Error::Serialization(format!("Start of structure or map found where not expected: {e}")))?;
-        let response = self.execute(operation, &value)?;
-        Ok(response.to_string())
+        let response = crate::execute::execute_as(self, operation, &value, crate::api::values::Form::Text)?;
+        Ok(response.into_text())
     }
 }
 

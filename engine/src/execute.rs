@@ -4,12 +4,26 @@
 //! identical through every binding.
 
 use crate::api;
+use crate::api::values::{Form, Reply};
 use crate::db::Database;
 use crate::error::{Error, Result};
 use serde_json::Value;
 
 /// Dispatch `operation` to its handler.
 pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result<Value> {
+    execute_as(db, operation, request, Form::Tree)?.into_tree()
+}
+
+/// [`execute`] answering in `form` where the handler can write that form
+/// directly (see [`Reply`]).
+pub(crate) fn execute_as(db: &Database, operation: &str, request: &Value, form: Form) -> Result<Reply> {
+    if operation == "GetItem" {
+        return api::item::get_item_as(db, &api::item::parse_get_item(request)?, form);
+    }
+    execute_tree(db, operation, request).map(Reply::Tree)
+}
+
+fn execute_tree(db: &Database, operation: &str, request: &Value) -> Result<Value> {
     match operation {
         "CreateTable" => api::table::handle_create_table(db, request),
         "DescribeTable" => api::table::handle_describe_table(db, request),
@@ -20,7 +34,6 @@ pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result
         "BatchExecuteStatement" => api::statement::batch_execute_statement(db, request),
         "ExecuteTransaction" => api::statement::execute_transaction(db, request),
         "PutItem" => api::item::handle_put_item(db, request),
-        "GetItem" => api::item::handle_get_item(db, request),
         "DeleteItem" => api::item::handle_delete_item(db, request),
         "UpdateItem" => api::item::handle_update_item(db, request),
         "Query" => api::query_scan::handle_query(db, request),

@@ -6,9 +6,9 @@ use super::json::{table_name, Constraints, Fields};
 use super::params::{
     check_expression_maps, common_enums, expression_text, read_expressions, reject_legacy, required_item, write_enums,
 };
-use super::prepared::{prepare, project, Texts};
-use super::values::{item_json, object_with};
-use super::write::{evaluate, plan_delete, plan_put, plan_put_owned, plan_update, read_item, resolve_table, stage_write, Effect, PlannedWrite};
+use super::prepared::{prepare, Texts};
+use super::values::{decode_item, item_json, object_with, reply_with_stored_item, Form, Reply};
+use super::write::{evaluate, plan_delete, plan_put, plan_put_owned, plan_update, resolve_table, stage_write, Effect, PlannedWrite};
 use crate::db::Database;
 use crate::error::Result;
 use crate::lsm::WriteBatch;
@@ -169,16 +169,23 @@ pub fn update_item(db: &Database, req: &UpdateItemRequest) -> Result<Value> {
 }
 
 pub fn get_item(db: &Database, req: &GetItemRequest) -> Result<Value> {
+    get_item_as(db, req, Form::Tree)?.into_tree()
+}
+
+/// [`get_item`] answering in `form`. Without a projection the item goes
+/// from its stored bytes straight into the response.
+pub(crate) fn get_item_as(db: &Database, req: &GetItemRequest, form: Form) -> Result<Reply> {
     let prepared =
         prepare(&req.expressions, Texts { projection: req.projection_expression.as_deref(), ..Default::default() })?;
     let catalog = db.catalog_read();
     let def = resolve_table(&catalog, &req.table_name)?;
     let key = super::keys::key_of_key(&def, &req.key)?;
-    let tree = db.tree_read();
-    Ok(match read_item(&tree, &key)? {
-        Some(item) => object_with("Item", item_json(&project(prepared.projection.as_ref(), item))),
-        None => json!({}),
-    })
+    let stored = db.tree_read().get(&key)?;
+    let Some(bytes) = stored else { return Ok(Reply::Tree(json!({}))) };
+    match prepared.projection.as_ref() {
+        None => reply_with_stored_item("Item", &bytes, form),
+        Some(p) => Ok(Reply::Tree(object_with("Item", item_json(&p.apply(&decode_item(&bytes)?))))),
+    }
 }
 
 pub fn handle_put_item(db: &Database, request: &Value) -> Result<Value> {

@@ -7,10 +7,70 @@
 //! measures them.
 
 use crate::error::Result;
-use crate::model::json::{attribute_value_from_json, item_from_json, item_to_json};
+use crate::model::json::{attribute_value_from_json, item_from_json, item_to_json, StoredItemJson};
 use crate::model::request::Values;
 use crate::model::value::{AttributeValue, Item};
 use serde_json::{Map, Value};
+
+/// The form a caller wants its response in: `Database::execute` answers
+/// with a JSON tree, `Database::execute_json` (and so every binding that
+/// speaks text) with JSON text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Form {
+    Tree,
+    Text,
+}
+
+/// A response in DynamoDB JSON. Most operations build a tree; GetItem and
+/// Query asked for text write their items straight from the stored bytes
+/// ([`StoredItemJson`]), which skips building both the item and the tree.
+#[derive(Debug)]
+pub enum Reply {
+    Tree(Value),
+    Text(String),
+}
+
+impl Reply {
+    /// The response as a tree.
+    pub fn into_tree(self) -> Result<Value> {
+        match self {
+            Reply::Tree(v) => Ok(v),
+            Reply::Text(t) => serde_json::from_str(&t)
+                .map_err(|e| crate::error::StorageError::corrupted(format!("response text: {e}"), 0).into()),
+        }
+    }
+
+    /// The response as compact JSON text.
+    pub fn into_text(self) -> String {
+        match self {
+            Reply::Tree(v) => v.to_string(),
+            Reply::Text(t) => t,
+        }
+    }
+}
+
+/// `{"<key>": <stored item>}` in `form`, written straight from the item's
+/// stored bytes.
+pub fn reply_with_stored_item(key: &str, bytes: &[u8], form: Form) -> Result<Reply> {
+    let item = StoredItemJson::new(bytes);
+    Ok(match form {
+        Form::Tree => Reply::Tree(object_with(key, item.to_value()?)),
+        Form::Text => {
+            let mut out = Vec::with_capacity(bytes.len() * 2 + key.len() + 8);
+            out.extend_from_slice(b"{\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            item.write_to(&mut out)?;
+            out.push(b'}');
+            Reply::Text(text_of(out)?)
+        }
+    })
+}
+
+/// JSON text serde wrote (always UTF-8) as a `String`.
+pub(crate) fn text_of(bytes: Vec<u8>) -> Result<String> {
+    String::from_utf8(bytes).map_err(|_| crate::error::StorageError::corrupted("response text is not UTF-8", 0).into())
+}
 
 /// DynamoDB's item size limit: 400 KB.
 pub const MAX_ITEM_BYTES: usize = crate::model::limits::MAX_ITEM_SIZE;

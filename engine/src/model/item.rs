@@ -43,22 +43,22 @@ use std::collections::BTreeMap;
 /// The first byte of every encoded item.
 pub const ITEM_FORMAT_VERSION: u8 = 1;
 
-const T_S: u8 = 0x01;
-const T_N_POS: u8 = 0x02;
-const T_N_NEG: u8 = 0x03;
-const T_N_ZERO: u8 = 0x04;
-const T_B: u8 = 0x05;
-const T_FALSE: u8 = 0x06;
-const T_TRUE: u8 = 0x07;
-const T_NULL: u8 = 0x08;
-const T_SS: u8 = 0x09;
-const T_NS: u8 = 0x0A;
-const T_BS: u8 = 0x0B;
-const T_L: u8 = 0x0C;
-const T_M: u8 = 0x0D;
+pub(crate) const T_S: u8 = 0x01;
+pub(crate) const T_N_POS: u8 = 0x02;
+pub(crate) const T_N_NEG: u8 = 0x03;
+pub(crate) const T_N_ZERO: u8 = 0x04;
+pub(crate) const T_B: u8 = 0x05;
+pub(crate) const T_FALSE: u8 = 0x06;
+pub(crate) const T_TRUE: u8 = 0x07;
+pub(crate) const T_NULL: u8 = 0x08;
+pub(crate) const T_SS: u8 = 0x09;
+pub(crate) const T_NS: u8 = 0x0A;
+pub(crate) const T_BS: u8 = 0x0B;
+pub(crate) const T_L: u8 = 0x0C;
+pub(crate) const T_M: u8 = 0x0D;
 
 /// Deeper than any item DynamoDB accepts (32 levels), so only damage reaches it.
-const MAX_DECODE_DEPTH: usize = 40;
+pub(crate) const MAX_DECODE_DEPTH: usize = 40;
 
 fn put_varint(out: &mut Vec<u8>, mut v: u128) {
     while v >= 0x80 {
@@ -148,29 +148,43 @@ pub fn encode_item(item: &Item) -> Vec<u8> {
 
 /// Decode an item written by [`encode_item`].
 pub fn decode_item(bytes: &[u8]) -> Result<Item, StorageError> {
-    let mut reader = Reader { buf: bytes, pos: 0 };
-    match reader.byte()? {
-        ITEM_FORMAT_VERSION => {}
-        other => return Err(reader.corrupt(&format!("unknown item format version {other}"))),
-    }
+    let mut reader = Reader::start(bytes)?;
     let item = reader.map(0)?;
-    if reader.pos != bytes.len() {
-        return Err(reader.corrupt("trailing bytes after item"));
-    }
+    reader.finish()?;
     Ok(item)
 }
 
-struct Reader<'a> {
+/// A forward pass over an encoded item, checking as it goes. Besides
+/// [`decode_item`], [`super::json::StoredItemJson`] walks stored items with
+/// it to write them as DynamoDB JSON without building the item first.
+pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     pos: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn corrupt(&self, what: &str) -> StorageError {
+    /// A reader positioned after the format version byte.
+    pub(crate) fn start(bytes: &'a [u8]) -> Result<Reader<'a>, StorageError> {
+        let mut reader = Reader { buf: bytes, pos: 0 };
+        match reader.byte()? {
+            ITEM_FORMAT_VERSION => Ok(reader),
+            other => Err(reader.corrupt(&format!("unknown item format version {other}"))),
+        }
+    }
+
+    /// The item must end where its top-level map ends.
+    pub(crate) fn finish(&self) -> Result<(), StorageError> {
+        if self.pos != self.buf.len() {
+            return Err(self.corrupt("trailing bytes after item"));
+        }
+        Ok(())
+    }
+
+    pub(crate) fn corrupt(&self, what: &str) -> StorageError {
         StorageError::corrupted(format!("item encoding: {what}"), self.pos as u64)
     }
 
-    fn byte(&mut self) -> Result<u8, StorageError> {
+    pub(crate) fn byte(&mut self) -> Result<u8, StorageError> {
         let b = *self.buf.get(self.pos).ok_or_else(|| self.corrupt("truncated"))?;
         self.pos += 1;
         Ok(b)
@@ -194,7 +208,7 @@ impl<'a> Reader<'a> {
     }
 
     /// A count or length, bounded by the bytes left (each element needs ≥ 1).
-    fn count(&mut self) -> Result<usize, StorageError> {
+    pub(crate) fn count(&mut self) -> Result<usize, StorageError> {
         let n = self.varint()?;
         if n > (self.buf.len() - self.pos) as u128 {
             return Err(self.corrupt("count or length past the end"));
@@ -202,19 +216,24 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
 
-    fn bytes(&mut self) -> Result<&'a [u8], StorageError> {
+    pub(crate) fn bytes(&mut self) -> Result<&'a [u8], StorageError> {
         let len = self.count()?;
         let slice = &self.buf[self.pos..self.pos + len];
         self.pos += len;
         Ok(slice)
     }
 
-    fn string(&mut self) -> Result<String, StorageError> {
+    /// A string, borrowed from the encoded bytes.
+    pub(crate) fn str(&mut self) -> Result<&'a str, StorageError> {
         let bytes = self.bytes()?;
-        std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| self.corrupt("string is not UTF-8"))
+        std::str::from_utf8(bytes).map_err(|_| self.corrupt("string is not UTF-8"))
     }
 
-    fn number_after_tag(&mut self, tag: u8) -> Result<Number, StorageError> {
+    fn string(&mut self) -> Result<String, StorageError> {
+        self.str().map(str::to_owned)
+    }
+
+    pub(crate) fn number_after_tag(&mut self, tag: u8) -> Result<Number, StorageError> {
         if tag == T_N_ZERO {
             return Ok(Number::ZERO);
         }
@@ -228,7 +247,7 @@ impl<'a> Reader<'a> {
         Number::from_parts(tag == T_N_NEG, mantissa, i64::from(exponent)).map_err(|_| self.corrupt("number out of range"))
     }
 
-    fn number(&mut self) -> Result<Number, StorageError> {
+    pub(crate) fn number(&mut self) -> Result<Number, StorageError> {
         match self.byte()? {
             tag @ (T_N_POS | T_N_NEG | T_N_ZERO) => self.number_after_tag(tag),
             _ => Err(self.corrupt("number set element is not a number")),
@@ -444,7 +463,57 @@ mod tests {
         })
     }
 
+    /// [`super::super::json::StoredItemJson`] must write exactly the JSON of
+    /// the decoded item, as a tree and as text, and fail exactly where
+    /// decoding fails.
+    fn check_stored_json(bytes: &[u8]) -> Result<(), TestCaseError> {
+        use super::super::json::{item_to_json, StoredItemJson};
+        let tree = StoredItemJson::new(bytes).to_value();
+        let mut text = Vec::new();
+        let written = StoredItemJson::new(bytes).write_to(&mut text);
+        match decode_item(bytes) {
+            Ok(item) => {
+                let expected = item_to_json(&item);
+                prop_assert_eq!(tree.unwrap(), expected.clone());
+                prop_assert!(written.is_ok());
+                prop_assert_eq!(String::from_utf8(text).unwrap(), expected.to_string());
+            }
+            Err(e) => {
+                prop_assert_eq!(tree.unwrap_err().to_string(), e.to_string());
+                prop_assert_eq!(written.unwrap_err().to_string(), e.to_string());
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn stored_json_of_the_sample_and_its_damage() {
+        let bytes = encode_item(&sample());
+        check_stored_json(&bytes).unwrap();
+        for cut in 0..bytes.len() {
+            check_stored_json(&bytes[..cut]).unwrap();
+        }
+        let mut deep = vec![1, 1, 1, b'a'];
+        for _ in 0..100 {
+            deep.extend_from_slice(&[T_L, 1]);
+        }
+        check_stored_json(&deep).unwrap();
+    }
+
     proptest! {
+        #[test]
+        fn stored_json_matches_the_decoded_item(item in proptest::collection::btree_map(".{0,6}", any_value(), 0..8)) {
+            check_stored_json(&encode_item(&item))?;
+        }
+
+        #[test]
+        fn stored_json_of_damaged_bytes(item in proptest::collection::btree_map(".{0,6}", any_value(), 1..6), at in any::<usize>(), bit in 0u8..8) {
+            let mut bytes = encode_item(&item);
+            let i = at % bytes.len();
+            bytes[i] ^= 1 << bit;
+            check_stored_json(&bytes)?;
+        }
+
         #[test]
         fn random_items_round_trip(item in proptest::collection::btree_map(".{0,6}", any_value(), 0..8)) {
             prop_assert_eq!(decode_item(&encode_item(&item)).unwrap(), item);

@@ -20,11 +20,16 @@
 //!
 //! Output writes numbers in canonical text and binary as standard base64.
 
+use super::item::{
+    Reader, MAX_DECODE_DEPTH, T_B, T_BS, T_FALSE, T_L, T_M, T_NS, T_NULL, T_N_NEG, T_N_POS, T_N_ZERO, T_S, T_SS, T_TRUE,
+};
 use super::number::Number;
 use super::value::{AttributeValue, Item};
-use crate::error::Error;
+use crate::error::{Error, StorageError};
 use base64::Engine as _;
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::{Map, Value};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashSet};
 
 /// Deepest nesting of lists and maps DynamoDB accepts: a top-level value is at
@@ -263,6 +268,193 @@ fn map_to_json(map: &BTreeMap<String, AttributeValue>) -> Map<String, Value> {
 /// Write an item as DynamoDB JSON.
 pub fn item_to_json(item: &Item) -> Value {
     Value::Object(map_to_json(item))
+}
+
+/// A stored item (the binary codec of [`super::item`]) as DynamoDB JSON,
+/// written straight from its bytes: the same JSON as
+/// `item_to_json(&decode_item(bytes)?)`, through any serde serializer
+/// (`serde_json::to_value` for a tree, `serde_json::to_writer` for text),
+/// without building the item in between. GetItem and Query answer with it.
+///
+/// The bytes are checked on the way exactly as [`decode_item`] checks them
+/// (one [`Reader`] does both); damage stops the serializer with an error and
+/// leaves the [`StorageError`] in [`StoredItemJson::take_error`].
+///
+/// [`decode_item`]: super::item::decode_item
+pub struct StoredItemJson<'a> {
+    bytes: &'a [u8],
+    error: RefCell<Option<StorageError>>,
+}
+
+impl<'a> StoredItemJson<'a> {
+    pub fn new(bytes: &'a [u8]) -> Self {
+        StoredItemJson { bytes, error: RefCell::new(None) }
+    }
+
+    /// What was wrong with the bytes, once serializing failed on them.
+    pub fn take_error(&self) -> Option<StorageError> {
+        self.error.borrow_mut().take()
+    }
+
+    /// A tree of the item (the form `Database::execute` answers in).
+    pub fn to_value(&self) -> Result<Value, StorageError> {
+        serde_json::to_value(self).map_err(|e| self.failure(e))
+    }
+
+    /// Append the item as JSON text to `out` (the form `execute_json`
+    /// answers in).
+    pub fn write_to(&self, out: &mut Vec<u8>) -> Result<(), StorageError> {
+        serde_json::to_writer(out, self).map_err(|e| self.failure(e))
+    }
+
+    fn failure(&self, e: serde_json::Error) -> StorageError {
+        self.take_error().unwrap_or_else(|| StorageError::corrupted(format!("item encoding: {e}"), 0))
+    }
+}
+
+impl Serialize for StoredItemJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let walk = Walk { reader: RefCell::new(Reader::start(self.bytes).map_err(|e| fail(&self.error, e))?), error: &self.error };
+        let out = StoredMap { walk: &walk, depth: 0 }.serialize(serializer)?;
+        walk.reader.borrow().finish().map_err(|e| fail(&self.error, e))?;
+        Ok(out)
+    }
+}
+
+/// Keep `e` for [`StoredItemJson::take_error`] and stop the serializer.
+fn fail<E: serde::ser::Error>(slot: &RefCell<Option<StorageError>>, e: StorageError) -> E {
+    let message = e.to_string();
+    *slot.borrow_mut() = Some(e);
+    E::custom(message)
+}
+
+/// The reader shared by the nested values of one stored item.
+struct Walk<'w, 'a> {
+    reader: RefCell<Reader<'a>>,
+    error: &'w RefCell<Option<StorageError>>,
+}
+
+impl<'a> Walk<'_, 'a> {
+    fn read<T, E: serde::ser::Error>(&self, f: impl FnOnce(&mut Reader<'a>) -> Result<T, StorageError>) -> Result<T, E> {
+        let result = f(&mut self.reader.borrow_mut());
+        result.map_err(|e| fail(self.error, e))
+    }
+}
+
+/// A map of attributes: `count (name value)*count`, names strictly increasing.
+struct StoredMap<'r, 'w, 'a> {
+    walk: &'r Walk<'w, 'a>,
+    depth: usize,
+}
+
+impl Serialize for StoredMap<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let n = self.walk.read(Reader::count)?;
+        let mut map = serializer.serialize_map(Some(n))?;
+        let mut previous: Option<&str> = None;
+        for _ in 0..n {
+            let name = self.walk.read(|r| {
+                let name = r.str()?;
+                if previous.is_some_and(|p| p >= name) {
+                    return Err(r.corrupt("attribute names out of order or duplicated"));
+                }
+                Ok(name)
+            })?;
+            previous = Some(name);
+            map.serialize_entry(name, &StoredValue { walk: self.walk, depth: self.depth })?;
+        }
+        map.end()
+    }
+}
+
+/// One value: `tag payload`, written as `{"<type>": <body>}`.
+struct StoredValue<'r, 'w, 'a> {
+    walk: &'r Walk<'w, 'a>,
+    depth: usize,
+}
+
+impl Serialize for StoredValue<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let walk = self.walk;
+        let tag = walk.read(|r| {
+            if self.depth > MAX_DECODE_DEPTH {
+                return Err(r.corrupt("nesting too deep"));
+            }
+            let tag = r.byte()?;
+            if !(T_S..=T_M).contains(&tag) {
+                return Err(r.corrupt("unknown value tag"));
+            }
+            Ok(tag)
+        })?;
+        let mut map = serializer.serialize_map(Some(1))?;
+        match tag {
+            T_S => map.serialize_entry("S", walk.read::<_, S::Error>(Reader::str)?)?,
+            T_N_POS | T_N_NEG | T_N_ZERO => {
+                let n = walk.read::<_, S::Error>(|r| r.number_after_tag(tag))?;
+                map.serialize_entry("N", &AsText(n))?
+            }
+            T_B => map.serialize_entry("B", &AsText(Base64(walk.read::<_, S::Error>(Reader::bytes)?)))?,
+            T_FALSE => map.serialize_entry("BOOL", &false)?,
+            T_TRUE => map.serialize_entry("BOOL", &true)?,
+            T_NULL => map.serialize_entry("NULL", &true)?,
+            T_SS => map.serialize_entry("SS", &StoredList { walk, depth: self.depth, element: Element::Str })?,
+            T_NS => map.serialize_entry("NS", &StoredList { walk, depth: self.depth, element: Element::Number })?,
+            T_BS => map.serialize_entry("BS", &StoredList { walk, depth: self.depth, element: Element::Bytes })?,
+            T_L => map.serialize_entry("L", &StoredList { walk, depth: self.depth + 1, element: Element::Value })?,
+            // T_M: the last tag, the range was checked above.
+            _ => map.serialize_entry("M", &StoredMap { walk, depth: self.depth + 1 })?,
+        }
+        map.end()
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Element {
+    Str,
+    Number,
+    Bytes,
+    Value,
+}
+
+/// A set or list: `count element*count`.
+struct StoredList<'r, 'w, 'a> {
+    walk: &'r Walk<'w, 'a>,
+    depth: usize,
+    element: Element,
+}
+
+impl Serialize for StoredList<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let n = self.walk.read(Reader::count)?;
+        let mut seq = serializer.serialize_seq(Some(n))?;
+        for _ in 0..n {
+            match self.element {
+                Element::Str => seq.serialize_element(self.walk.read::<_, S::Error>(Reader::str)?)?,
+                Element::Number => seq.serialize_element(&AsText(self.walk.read::<_, S::Error>(Reader::number)?))?,
+                Element::Bytes => seq.serialize_element(&AsText(Base64(self.walk.read::<_, S::Error>(Reader::bytes)?)))?,
+                Element::Value => seq.serialize_element(&StoredValue { walk: self.walk, depth: self.depth })?,
+            }
+        }
+        seq.end()
+    }
+}
+
+/// A value serialized as the string its `Display` writes.
+struct AsText<T>(T);
+
+impl<T: std::fmt::Display> Serialize for AsText<T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+/// Standard base64 of some bytes, as `Display`.
+struct Base64<'a>(&'a [u8]);
+
+impl std::fmt::Display for Base64<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        base64::display::Base64Display::new(self.0, base64_engine()).fmt(f)
+    }
 }
 
 #[cfg(test)]

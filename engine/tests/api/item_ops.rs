@@ -230,3 +230,44 @@ fn item_errors_match_dynamodb() {
         assert_eq!((n.as_str(), m.as_str()), (name, msg), "case {i}: {op} {req}");
     }
 }
+
+/// `execute_json` writes GetItem and Query answers straight from the stored
+/// items; the text must be exactly the text of `execute`'s tree.
+#[test]
+fn text_and_tree_answers_are_the_same_json() {
+    let db = db_with_tables();
+    let items = [
+        json!({"pk": {"S": "u1"}, "name": {"S": "Al \"q\" \\ \n\t\u{1} é 😀"}, "age": {"N": "30.50"}, "neg": {"N": "-1e-5"},
+               "big": {"N": "12345678901234567890123456789012345678E+50"}, "b": {"B": "AAEC/w=="}, "t": {"BOOL": true},
+               "f": {"BOOL": false}, "z": {"NULL": true}, "ss": {"SS": ["a", "b", ""]}, "ns": {"NS": ["1", "0", "-2.5"]},
+               "bs": {"BS": ["AA==", "AQ=="]}, "l": {"L": [{"N": "1"}, {"M": {}}, {"L": []}, {"S": ""}]},
+               "m": {"M": {"k": {"S": "v"}, "n": {"M": {"x": {"NULL": true}}}}}, "": {"S": "empty name"}}),
+        json!({"pk": {"S": "u2"}}),
+    ];
+    for item in &items {
+        ok(&db, "PutItem", json!({"TableName": "Users", "Item": item}));
+    }
+    for sk in 0..3 {
+        ok(&db, "PutItem", json!({"TableName": "Events", "Item": {"pk": {"S": "e"}, "sk": {"N": sk.to_string()}, "v": {"S": "x"}}}));
+    }
+    let requests = [
+        ("GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "u1"}}})),
+        ("GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "u2"}}, "ConsistentRead": true})),
+        ("GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "missing"}}})),
+        ("GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "u1"}}, "ProjectionExpression": "age, m.n"})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "e"}}})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "e"}}, "Limit": 2, "ScanIndexForward": false})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "e"}}, "Select": "COUNT"})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "none"}}})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p AND sk > :s", "ProjectionExpression": "v",
+                         "ExpressionAttributeValues": {":p": {"S": "e"}, ":s": {"N": "0"}}})),
+        ("Query", json!({"TableName": "Users", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "u1"}}})),
+    ];
+    for (op, request) in &requests {
+        let tree = ok(&db, op, request.clone());
+        let text = db.execute_json(op, &request.to_string()).unwrap();
+        assert_eq!(text, tree.to_string(), "{op} {request}");
+    }
+    let e = db.execute_json("GetItem", r#"{"TableName": "Nope", "Key": {"pk": {"S": "u1"}}}"#).unwrap_err();
+    assert_eq!(e.name(), "ResourceNotFoundException");
+}
