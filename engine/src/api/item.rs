@@ -180,12 +180,12 @@ pub(crate) fn get_item_as(db: &Database, req: &GetItemRequest, form: Form) -> Re
     let catalog = db.catalog_read();
     let def = resolve_table(&catalog, &req.table_name)?;
     let key = super::keys::key_of_key(&def, &req.key)?;
-    let stored = db.tree_read().get(&key)?;
-    let Some(bytes) = stored else { return Ok(Reply::Tree(json!({}))) };
-    match prepared.projection.as_ref() {
-        None => reply_with_stored_item("Item", &bytes, form),
-        Some(p) => Ok(Reply::Tree(object_with("Item", item_json(&p.apply(&decode_item(&bytes)?))))),
-    }
+    let tree = db.tree_read();
+    let reply = tree.get_with(&key, |bytes| match prepared.projection.as_ref() {
+        None => reply_with_stored_item("Item", bytes, form),
+        Some(p) => Ok(Reply::Tree(object_with("Item", item_json(&p.apply(&decode_item(bytes)?))))),
+    })?;
+    reply.unwrap_or_else(|| Ok(Reply::Tree(json!({}))))
 }
 
 pub fn handle_put_item(db: &Database, request: &Value) -> Result<Value> {

@@ -125,13 +125,14 @@ fn key_parts(schema: &KeySchema) -> impl Iterator<Item = (&KeyAttribute, bool)> 
 /// The base-table tree key of an item whose key attributes were checked.
 pub fn encode_primary_key(def: &TableDef, item: &Item) -> Vec<u8> {
     let ks = &def.key_schema;
-    // Callers checked that the key attributes are present.
+    // Callers checked that the key attributes are present and of key types,
+    // so the encodings cannot fail.
     let pk = item.get(&ks.hash.name).map(values::encode_key_value).unwrap_or_default();
-    let sk = match &ks.range {
-        Some(r) => item.get(&r.name).map(values::encode_key_value).unwrap_or_default(),
-        None => Vec::new(),
-    };
-    keyspace::item_key(def.id, keyspace::BASE_TABLE, &pk, &sk)
+    let mut key = keyspace::partition_prefix(def.id, keyspace::BASE_TABLE, &pk);
+    if let Some(sk) = ks.range.as_ref().and_then(|r| item.get(&r.name)) {
+        let _ = crate::model::key::encode_key_value(sk, &mut key);
+    }
+    key
 }
 
 /// Just the key attributes of `item` (for LastEvaluatedKey and UnprocessedKeys).
