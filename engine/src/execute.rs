@@ -17,8 +17,10 @@ pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result
 /// [`execute`] answering in `form` where the handler can write that form
 /// directly (see [`Reply`]).
 pub(crate) fn execute_as(db: &Database, operation: &str, request: &Value, form: Form) -> Result<Reply> {
-    if operation == "GetItem" {
-        return api::item::get_item_as(db, &api::item::parse_get_item(request)?, form);
+    match operation {
+        "GetItem" => return api::item::get_item_as(db, &api::item::parse_get_item(request)?, form),
+        "Query" => return api::query_scan::query_as(db, &api::query_scan::parse_query(request)?, form),
+        _ => {}
     }
     execute_tree(db, operation, request).map(Reply::Tree)
 }
@@ -36,7 +38,6 @@ fn execute_tree(db: &Database, operation: &str, request: &Value) -> Result<Value
         "PutItem" => api::item::handle_put_item(db, request),
         "DeleteItem" => api::item::handle_delete_item(db, request),
         "UpdateItem" => api::item::handle_update_item(db, request),
-        "Query" => api::query_scan::handle_query(db, request),
         "Scan" => api::query_scan::handle_scan(db, request),
         "BatchGetItem" => api::batch::handle_batch_get(db, request),
         "BatchWriteItem" => api::batch::handle_batch_write(db, request),

@@ -22,7 +22,8 @@ use super::json::{table_name, Constraints, Fields};
 use super::keys::{check_key_shape, encode_primary_key, key_attributes};
 use super::params::{check_expression_maps, common_enums, expression_text, read_expressions, reject_legacy};
 use super::prepared::{prepare, Prepared, Texts};
-use super::values::{self, item_json};
+use super::values::{self, item_json, Form, Reply};
+use crate::model::json::StoredItemJson;
 use super::write::resolve_table;
 use super::{index, keyspace};
 use crate::db::Database;
@@ -328,6 +329,9 @@ fn plan_fetch(src: &mut Source<'_>, select: Option<Select>, prepared: &Prepared)
 /// A finished page.
 struct Page {
     items: Vec<Item>,
+    /// The stored bytes of each item, kept when the answer is written as
+    /// text straight from them (see [`page_text`]).
+    stored: Vec<Vec<u8>>,
     scanned: usize,
     last_key: Option<Item>,
 }
@@ -343,9 +347,12 @@ fn read_page(
     limit: Option<usize>,
     accept: impl Fn(&Item) -> bool,
     prepared: &Prepared,
+    form: Form,
 ) -> Result<Page> {
     let tree = db.tree_read();
-    let mut page = Page { items: Vec::new(), scanned: 0, last_key: None };
+    let mut page = Page { items: Vec::new(), stored: Vec::new(), scanned: 0, last_key: None };
+    // An item fetched from the base table is not the entry's bytes.
+    let keep_stored = form == Form::Text && prepared.projection.is_none() && !src.fetch;
     let mut bytes = 0usize;
     let lower_ref = lower.as_ref().map(Vec::as_slice);
     let upper_ref = upper.as_ref().map(Vec::as_slice);
@@ -372,12 +379,61 @@ fn read_page(
         }
         if prepared.filter.as_ref().is_none_or(|f| f.evaluate(&item)) {
             page.items.push(item);
+            if keep_stored {
+                page.stored.push(value);
+            }
         }
         if stop {
             break;
         }
     }
     Ok(page)
+}
+
+fn page_reply(page: Page, select: Option<Select>, prepared: &Prepared, form: Form) -> Result<Reply> {
+    match form {
+        Form::Text => page_text(page, select, prepared).map(Reply::Text),
+        Form::Tree => Ok(Reply::Tree(page_response(page, select, prepared))),
+    }
+}
+
+/// [`page_response`] as JSON text, the same text its tree prints, with the
+/// items written from their stored bytes when [`read_page`] kept them.
+fn page_text(page: Page, select: Option<Select>, prepared: &Prepared) -> Result<String> {
+    let mut out = Vec::with_capacity(64 + page.stored.iter().map(|b| 2 * b.len()).sum::<usize>());
+    out.extend_from_slice(format!("{{\"Count\":{},\"ScannedCount\":{}", page.items.len(), page.scanned).as_bytes());
+    if select != Some(Select::Count) {
+        out.extend_from_slice(b",\"Items\":[");
+        if page.stored.len() == page.items.len() {
+            for (i, bytes) in page.stored.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                StoredItemJson::new(bytes).write_to(&mut out)?;
+            }
+        } else {
+            for (i, item) in page.items.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_json(&mut out, &item_json(&super::prepared::project(prepared.projection.as_ref(), item)));
+            }
+        }
+        out.push(b']');
+    }
+    if let Some(k) = page.last_key {
+        out.extend_from_slice(b",\"LastEvaluatedKey\":");
+        write_json(&mut out, &item_json(&k));
+    }
+    out.push(b'}');
+    values::text_of(out)
+}
+
+/// Append a tree's compact text.
+fn write_json(out: &mut Vec<u8>, value: &Value) {
+    // Writing a tree into a Vec cannot fail: its keys are strings and a Vec
+    // takes every byte.
+    let _ = serde_json::to_writer(out, value);
 }
 
 fn page_response(page: Page, select: Option<Select>, prepared: &Prepared) -> Value {
@@ -442,6 +498,11 @@ fn sort_bounds(prefix: &[u8], sort: Option<&SortKeyCondition>) -> Result<KeyBoun
 }
 
 pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
+    query_as(db, req, Form::Tree)?.into_tree()
+}
+
+/// [`query`] answering in `form`.
+pub(crate) fn query_as(db: &Database, req: &QueryRequest, form: Form) -> Result<Reply> {
     let catalog = db.catalog_read();
     let def = resolve_table(&catalog, &req.table_name)?;
     let mut src = resolve_source(&def, req.index_name.as_deref(), req.consistent_read)?;
@@ -499,8 +560,8 @@ pub fn query(db: &Database, req: &QueryRequest) -> Result<Value> {
                 _ => true,
             }
     };
-    let page = read_page(db, &src, lower, upper, !req.scan_index_forward, req.limit, accept, &prepared)?;
-    Ok(page_response(page, req.select, &prepared))
+    let page = read_page(db, &src, lower, upper, !req.scan_index_forward, req.limit, accept, &prepared, form)?;
+    page_reply(page, req.select, &prepared, form)
 }
 
 pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
@@ -533,7 +594,7 @@ pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
         }
         lower = Bound::Excluded(key);
     }
-    let page = read_page(db, &src, lower, Bound::Excluded(end), false, req.limit, |_| true, &prepared)?;
+    let page = read_page(db, &src, lower, Bound::Excluded(end), false, req.limit, |_| true, &prepared, Form::Tree)?;
     Ok(page_response(page, req.select, &prepared))
 }
 

@@ -248,7 +248,8 @@ fn text_and_tree_answers_are_the_same_json() {
         ok(&db, "PutItem", json!({"TableName": "Users", "Item": item}));
     }
     for sk in 0..3 {
-        ok(&db, "PutItem", json!({"TableName": "Events", "Item": {"pk": {"S": "e"}, "sk": {"N": sk.to_string()}, "v": {"S": "x"}}}));
+        let v = if sk == 1 { "y" } else { "x" };
+        ok(&db, "PutItem", json!({"TableName": "Events", "Item": {"pk": {"S": "e"}, "sk": {"N": sk.to_string()}, "v": {"S": v}}}));
     }
     let requests = [
         ("GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "u1"}}})),
@@ -262,6 +263,10 @@ fn text_and_tree_answers_are_the_same_json() {
         ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p AND sk > :s", "ProjectionExpression": "v",
                          "ExpressionAttributeValues": {":p": {"S": "e"}, ":s": {"N": "0"}}})),
         ("Query", json!({"TableName": "Users", "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "u1"}}})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "FilterExpression": "v <> :v",
+                         "ExpressionAttributeValues": {":p": {"S": "e"}, ":v": {"S": "x"}}})),
+        ("Query", json!({"TableName": "Events", "KeyConditionExpression": "pk = :p", "FilterExpression": "v = :v", "Limit": 1,
+                         "ExpressionAttributeValues": {":p": {"S": "e"}, ":v": {"S": "x"}}})),
     ];
     for (op, request) in &requests {
         let tree = ok(&db, op, request.clone());
