@@ -99,14 +99,14 @@ impl Wal {
         let mut expected_seqno = flushed_seqno + 1;
         let mut extent = head;
         'extents: loop {
-            // The extent may run past the file end if the log never filled it.
-            let readable = file_len.saturating_sub(extent.offset).min(extent.len);
-            let mut data = vec![0u8; readable as usize];
-            file.read_at(extent.offset, &mut data)?;
+            let mut data = ExtentBytes::new(file, extent, file_len);
             let mut pos: usize = 0;
             loop {
                 wal.buf_start = extent.offset + pos as u64;
-                let Some((rtype, payload, crc, end)) = parse_record(&data, pos, wal.chain) else { break 'extents };
+                if !data.load_record(pos)? {
+                    break 'extents;
+                }
+                let Some((rtype, payload, crc, end)) = parse_record(&data.bytes, pos, wal.chain) else { break 'extents };
                 let record_offset = extent.offset + pos as u64;
                 match rtype {
                     TYPE_BATCH if payload.len() >= 8 => {
@@ -249,6 +249,59 @@ impl Wal {
     }
 }
 
+/// Bytes read from the file per step of recovery.
+const RECOVERY_CHUNK: usize = 64 << 10;
+
+/// The start of one log extent, read from the file as recovery walks its
+/// records: a chunk at a time, and never past the record where replay stops.
+/// A short log in a large extent (the usual case: the head extent is sized for
+/// a full memtable) costs one small read instead of one of the whole extent.
+struct ExtentBytes<'a> {
+    file: &'a dyn FileIo,
+    offset: u64,
+    /// Bytes of the extent inside the file: it may run past the end of the
+    /// file if the log never filled it.
+    readable: usize,
+    /// The extent's first `bytes.len()` bytes.
+    bytes: Vec<u8>,
+}
+
+impl<'a> ExtentBytes<'a> {
+    fn new(file: &'a dyn FileIo, extent: Extent, file_len: u64) -> Self {
+        let readable = file_len.saturating_sub(extent.offset).min(extent.len) as usize;
+        ExtentBytes { file, offset: extent.offset, readable, bytes: Vec::new() }
+    }
+
+    /// Load the record at `pos` whole: false if its header or its payload
+    /// would run past the readable part of the extent (the torn tail: the
+    /// same records stop replay as if the whole extent had been read).
+    fn load_record(&mut self, pos: usize) -> Result<bool, StorageError> {
+        let Some(header_end) = pos.checked_add(HEADER as usize) else { return Ok(false) };
+        if !self.load_to(header_end)? {
+            return Ok(false);
+        }
+        let len = le_u32(&self.bytes, pos + 4) as usize;
+        match header_end.checked_add(len) {
+            Some(end) => self.load_to(end),
+            None => Ok(false),
+        }
+    }
+
+    /// Make the first `end` bytes available; false if they pass `readable`.
+    fn load_to(&mut self, end: usize) -> Result<bool, StorageError> {
+        if end > self.readable {
+            return Ok(false);
+        }
+        let have = self.bytes.len();
+        if end > have {
+            let target = end.max(have + RECOVERY_CHUNK).min(self.readable);
+            self.bytes.resize(target, 0);
+            self.file.read_at(self.offset + have as u64, &mut self.bytes[have..])?;
+        }
+        Ok(true)
+    }
+}
+
 fn overlaps(a: &Extent, b: &Extent) -> bool {
     a.offset < b.end() && b.offset < a.end()
 }
@@ -325,6 +378,71 @@ mod tests {
         assert_eq!(replay(&file, head, 5).0.len(), 2);
         assert_eq!(replay(&file, head, 6).0.len(), 0);
         assert_eq!(head.offset, DATA_START);
+    }
+
+    /// A file that counts the bytes read from it.
+    struct CountingFile {
+        inner: MemoryFile,
+        read: std::sync::atomic::AtomicU64,
+    }
+
+    impl FileIo for CountingFile {
+        fn read_at(&self, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+            self.read.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
+            self.inner.read_at(offset, buf)
+        }
+        fn write_at(&self, offset: u64, data: &[u8]) -> std::io::Result<()> {
+            self.inner.write_at(offset, data)
+        }
+        fn len(&self) -> std::io::Result<u64> {
+            self.inner.len()
+        }
+        fn set_len(&self, len: u64) -> std::io::Result<()> {
+            self.inner.set_len(len)
+        }
+        fn sync(&self) -> std::io::Result<()> {
+            self.inner.sync()
+        }
+    }
+
+    #[test]
+    fn recovery_reads_a_chunk_at_a_time_and_stops_where_the_log_does() {
+        let file = MemoryFile::new();
+        let mut alloc = ExtentAllocator::new();
+        let head = alloc.allocate(1 << 20);
+        // Something after the head extent, as the manifest is in a database.
+        file.write_at(head.end() + 100, b"end").unwrap();
+        let codec = BlockCodec::plain();
+        let mut wal = Wal::fresh(head, 3);
+        for seqno in 1..=10u64 {
+            wal.append(&file, &mut alloc, &codec, seqno, &[seqno as u8; 200]).unwrap();
+        }
+        wal.write_out(&file).unwrap();
+        let counting = CountingFile { inner: file.clone(), read: Default::default() };
+        let mut got = 0;
+        Wal::recover(&counting, &codec, head, 3, 0, |_, _| {
+            got += 1;
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(got, 10);
+        assert_eq!(counting.read.into_inner(), RECOVERY_CHUNK as u64, "a short log costs one chunk, not the extent");
+
+        // Records that straddle chunk boundaries, and a torn one at the end.
+        for seqno in 11..=300u64 {
+            wal.append(&file, &mut alloc, &codec, seqno, &vec![seqno as u8; 1000 + seqno as usize]).unwrap();
+        }
+        wal.write_out(&file).unwrap();
+        let end = wal.position();
+        let (got, replayed) = replay(&file, head, 3);
+        assert_eq!(got.len(), 300);
+        assert_eq!(got[299], (300, vec![300u16 as u8; 1300]));
+        assert_eq!(replayed.position(), end);
+        let mut torn = file.to_vec();
+        torn[end as usize - 5] ^= 1;
+        let (got, replayed) = replay(&MemoryFile::from_bytes(torn), head, 3);
+        assert_eq!(got.len(), 299);
+        assert_eq!(replayed.position(), end - (HEADER + 8 + 1300));
     }
 
     #[test]
