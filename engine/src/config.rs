@@ -51,6 +51,15 @@ pub struct DatabaseConfig {
     /// Argon2id cost for deriving the key of a *new* encrypted database
     /// (stored in its header; opening uses the stored cost).
     pub kdf_cost: KdfCost,
+    /// Open without ever writing or syncing the file: the WAL is replayed
+    /// into memory only, and every write, flush, compaction and maintenance
+    /// step fails with [`StorageError::ReadOnly`]. Natively the file is
+    /// opened read-only under a shared lock, so readers coexist and exclude a
+    /// writer (whose log they could otherwise see half-written). An empty file
+    /// is refused instead of initialised.
+    ///
+    /// [`StorageError::ReadOnly`]: crate::StorageError::ReadOnly
+    pub read_only: bool,
 }
 
 /// Argon2id cost of turning a passphrase into a key. The default is OWASP's
@@ -83,6 +92,7 @@ impl Default for DatabaseConfig {
             passphrase: None,
             item_collection_limit_bytes: 10 << 30,
             kdf_cost: KdfCost::default(),
+            read_only: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! `Database`: a handle on one KeystoneDB file (or an in-memory database).
 
 use crate::config::DatabaseConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageError};
 use crate::io::{FileIo, MemoryFile};
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
 use crate::io::{OpenOptions, StdFile};
@@ -22,6 +22,8 @@ pub struct Database {
     pub(crate) catalog: RwLock<Catalog>,
     /// In-memory state of the item API (transaction idempotency tokens).
     pub(crate) api_state: Mutex<crate::api::ApiState>,
+    /// Opened with `DatabaseConfig::read_only`: `execute` refuses writes.
+    pub(crate) read_only: bool,
 }
 
 #[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
@@ -41,11 +43,19 @@ impl Database {
         Self::open_with_config(path, DatabaseConfig::default())
     }
 
+    /// Open with `config`; with `config.read_only` the file is opened for
+    /// reading only, under a shared lock (see [`DatabaseConfig::read_only`]).
     pub fn open_with_config(path: impl AsRef<Path>, config: DatabaseConfig) -> Result<Database> {
-        let file = StdFile::open(path, OpenOptions::EXISTING)?;
+        let options = if config.read_only { OpenOptions::READ_ONLY } else { OpenOptions::EXISTING };
+        let file = StdFile::open(path, options)?;
         Self::open_file(Box::new(file), config)
     }
 
+    /// Open an existing database file for reading only: nothing is ever
+    /// written to it, and every write fails with `StorageError::ReadOnly`.
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
+        Self::open_with_config(path, DatabaseConfig { read_only: true, ..DatabaseConfig::default() })
+    }
 }
 
 impl Database {
@@ -54,12 +64,24 @@ impl Database {
         Self::open_file(Box::new(MemoryFile::new()), DatabaseConfig::default())
     }
 
-    /// Open the database stored in any [`FileIo`] (creating it if empty).
+    /// Open the database stored in any [`FileIo`] (creating it if empty,
+    /// unless `config.read_only`: a read-only database never calls the
+    /// file's `write_at`, `set_len` or `sync`).
     pub fn open_file(file: Box<dyn FileIo>, config: DatabaseConfig) -> Result<Database> {
+        let read_only = config.read_only;
         let mut tree = Tree::open(file, config)?;
         let mut catalog = crate::api::load_catalog(&tree)?;
-        crate::api::index::finish_all_pending(&mut tree, &mut catalog)?;
+        if read_only {
+            // Finishing the work would write; reading past it would answer
+            // from a half-built index.
+            if crate::api::index::has_pending(&catalog) {
+                return Err(StorageError::NeedsWritableOpen.into());
+            }
+        } else {
+            crate::api::index::finish_all_pending(&mut tree, &mut catalog)?;
+        }
         Ok(Database {
+            read_only,
             tree: RwLock::new(tree),
             catalog: RwLock::new(catalog),
             api_state: Mutex::new(crate::api::ApiState::default()),
@@ -80,6 +102,11 @@ impl Database {
     }
     pub(crate) fn catalog_write(&self) -> RwLockWriteGuard<'_, Catalog> {
         self.catalog.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// True if the database was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     /// Run one DynamoDB operation with its request in DynamoDB JSON.

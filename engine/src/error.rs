@@ -177,6 +177,12 @@ pub enum StorageError {
     PreviousIoFailed,
     #[error("storage quota exceeded")]
     QuotaExceeded,
+    #[error("the database is open read-only")]
+    ReadOnly,
+    /// A read-only open found work a crash interrupted (an index build or
+    /// drop) that only a writable open can finish.
+    #[error("the database is open read-only, and an index build a crash interrupted must first be finished by opening it for writing")]
+    NeedsWritableOpen,
 }
 
 impl StorageError {

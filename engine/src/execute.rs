@@ -6,8 +6,22 @@
 use crate::api;
 use crate::api::values::{Form, Reply};
 use crate::db::Database;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, StorageError};
 use serde_json::Value;
+
+/// The operations that write. A read-only database refuses them here, before
+/// any validation or condition check runs, so every write (PartiQL ones too:
+/// they run as these operations) fails the same way whatever its request.
+const WRITES: &[&str] = &[
+    "CreateTable",
+    "DeleteTable",
+    "UpdateTable",
+    "PutItem",
+    "DeleteItem",
+    "UpdateItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+];
 
 /// Dispatch `operation` to its handler.
 pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result<Value> {
@@ -17,6 +31,9 @@ pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result
 /// [`execute`] answering in `form` where the handler can write that form
 /// directly (see [`Reply`]).
 pub(crate) fn execute_as(db: &Database, operation: &str, request: &Value, form: Form) -> Result<Reply> {
+    if db.read_only && WRITES.contains(&operation) {
+        return Err(StorageError::ReadOnly.into());
+    }
     match operation {
         "GetItem" => return api::item::get_item_as(db, &api::item::parse_get_item(request)?, form),
         "Query" => return api::query_scan::query_as(db, &api::query_scan::parse_query(request)?, form),

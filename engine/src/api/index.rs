@@ -308,14 +308,22 @@ fn backfill(tree: &mut Tree, def: &TableDef, index: &IndexDef) -> Result<()> {
     }
 }
 
+/// True if some table has an index build or drop left to finish.
+pub fn has_pending(catalog: &Catalog) -> bool {
+    catalog.names().filter_map(|name| catalog.get(name)).any(|def| is_unfinished(def))
+}
+
+fn is_unfinished(def: &TableDef) -> bool {
+    !def.dropping_indexes.is_empty() || def.indexes().any(|(i, _)| !i.populated)
+}
+
 /// At open: finish index builds and drops a crash interrupted (and build
 /// the indexes of definitions written before entries were maintained).
 pub fn finish_all_pending(tree: &mut Tree, catalog: &mut Catalog) -> Result<()> {
     let names: Vec<String> = catalog.names().map(str::to_string).collect();
     for name in names {
         let Some(def) = catalog.get(&name) else { continue };
-        let unfinished = !def.dropping_indexes.is_empty() || def.indexes().any(|(i, _)| !i.populated);
-        if !unfinished {
+        if !is_unfinished(def) {
             continue;
         }
         let mut def = (**def).clone();

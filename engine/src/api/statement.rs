@@ -497,6 +497,10 @@ pub(crate) fn batch_execute_statement(db: &Database, request: &Json) -> Result<J
                 .into(),
         ));
     }
+    // A batch of writes fails as a whole, not statement by statement.
+    if db.is_read_only() && kinds.iter().any(|r| !*r) {
+        return Err(crate::StorageError::ReadOnly.into());
+    }
     let mut responses = Vec::new();
     for (entry, p) in list.iter().zip(prepared) {
         let table = p.as_ref().map(|p| p.statement.target().table.clone()).ok();

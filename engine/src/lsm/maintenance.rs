@@ -299,9 +299,15 @@ impl Tree {
         self.relocate_tail()
     }
 
-    /// Flush, sync and refuse further use. A reopen replays nothing.
+    /// Flush, sync and refuse further use. A reopen replays nothing, except
+    /// after a read-only session, which closes without touching the file (the
+    /// WAL it replayed into memory is still there for the next open).
     pub fn close(&mut self) -> Result<(), StorageError> {
         if self.closed {
+            return Ok(());
+        }
+        if self.config.read_only {
+            self.closed = true;
             return Ok(());
         }
         self.flush()?;

@@ -94,6 +94,10 @@ impl Tree {
     pub fn open(file: Box<dyn FileIo>, config: DatabaseConfig) -> Result<Tree, StorageError> {
         let file: Arc<dyn FileIo> = Arc::from(file);
         if file.len()? == 0 {
+            if config.read_only {
+                // Creating would write; an empty file holds no database.
+                return Err(StorageError::NotADatabase);
+            }
             Self::create(file, config)
         } else {
             Self::open_existing(file, config)
@@ -286,6 +290,9 @@ impl Tree {
         if self.closed {
             return Err(StorageError::Closed);
         }
+        if self.config.read_only {
+            return Err(StorageError::ReadOnly);
+        }
         if self.coordinator.is_poisoned() {
             return Err(StorageError::PreviousIoFailed);
         }
@@ -368,6 +375,17 @@ impl Tree {
         Ok(())
     }
 
+    /// True if some committed batch may not be durable yet: its WAL record
+    /// is still buffered, or written but not covered by a sync.
+    pub(crate) fn has_unsynced(&self) -> bool {
+        self.wal.buffered() > 0 || self.coordinator.synced() < self.seqno
+    }
+
+    /// True if the tree was opened read-only.
+    pub fn is_read_only(&self) -> bool {
+        self.config.read_only
+    }
+
     /// The sequence number of the last committed batch.
     pub fn seqno(&self) -> u64 {
         self.seqno
@@ -383,8 +401,14 @@ impl Drop for Tree {
     /// Best effort: put buffered WAL records on disk, so a handle dropped
     /// without `close()` loses nothing it acknowledged. Errors cannot be
     /// reported from here; a later open recovers from whatever reached disk.
+    /// A handle with nothing unsynced (every read-only one, and a writer
+    /// whose commits were all synced) touches the file not at all: a sync
+    /// costs milliseconds that a command which only read should not pay.
     fn drop(&mut self) {
-        if !self.closed && !self.coordinator.is_poisoned() && self.wal.write_out(&*self.ctx.file).is_ok() {
+        if self.closed || self.config.read_only || self.coordinator.is_poisoned() || !self.has_unsynced() {
+            return;
+        }
+        if self.wal.write_out(&*self.ctx.file).is_ok() {
             let _ = self.ctx.file.sync();
         }
     }

@@ -12,4 +12,5 @@ mod faults;
 mod golden;
 mod index_crash;
 mod model;
+mod read_only;
 mod transact_crash;
