@@ -58,7 +58,31 @@ fn run(cli: Cli) -> CliResult<ExitCode> {
         serve::start(options).map_err(CliError::new)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let mode = if matches!(cli.command, Command::Create { .. }) { Mode::CreateNew } else { Mode::Existing };
+    // A PartiQL `request` reads its input before the open, to know whether it
+    // writes (unless the database is missing: the open fails first, as
+    // always); a failure to read it is still reported after the open.
+    let request = match &cli.command {
+        Command::Request { db, operation, input } if commands::request::depends_on_request(operation) && db.is_file() => {
+            Some(commands::request::read_request(input.as_deref()))
+        }
+        _ => None,
+    };
+    let mode = match &cli.command {
+        Command::Create { .. } => Mode::CreateNew,
+        Command::Get { .. }
+        | Command::Tables { .. }
+        | Command::Describe { .. }
+        | Command::Export { .. }
+        | Command::Stats { .. }
+        | Command::Health { .. }
+        | Command::Verify { .. } => Mode::ReadOnly,
+        Command::Query { statement, .. } if commands::query::only_reads(statement) => Mode::ReadOnly,
+        Command::Request { operation, .. } => {
+            let text = request.as_ref().and_then(|r| r.as_deref().ok());
+            if commands::request::only_reads(operation, text) { Mode::ReadOnly } else { Mode::Existing }
+        }
+        _ => Mode::Existing,
+    };
     let session = Session::open(cli.command.db_path(), mode, cli.passphrase_env.as_deref())?;
     let target = Target::new(cli.table.as_deref());
     let text = match &cli.command {
@@ -75,7 +99,10 @@ fn run(cli: Cli) -> CliResult<ExitCode> {
             String::new()
         }
         Command::Request { operation, input, .. } => {
-            let request = commands::request::read_request(input.as_deref())?;
+            let request = match request {
+                Some(read) => read?,
+                None => commands::request::read_request(input.as_deref())?,
+            };
             let outcome = commands::request::request(&session, operation, &request);
             print_out(&outcome.stdout)?;
             return Ok(if outcome.ok { ExitCode::SUCCESS } else { ExitCode::FAILURE });

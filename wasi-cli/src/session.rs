@@ -8,7 +8,10 @@
 //!
 //! Writes are synced before they are acknowledged ([`Durability::Sync`]): a
 //! CLI process exits right after its command, so a write that was only
-//! scheduled for a later group sync could otherwise be lost.
+//! scheduled for a later group sync could otherwise be lost. Commands that
+//! only read open the file read-only ([`Mode::ReadOnly`]): the engine then
+//! never writes or syncs it, which spares them a sync on exit, and several of
+//! them can read one database at once.
 
 use kstone_engine::{Database, DatabaseConfig, Durability, Error, StorageError};
 use serde_json::{json, Value};
@@ -60,10 +63,13 @@ pub struct Session {
     pub shown_path: String,
 }
 
-/// Whether the file must exist already or must not.
+/// Whether the file must exist already or must not, and whether the
+/// command may write to it.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
     Existing,
+    /// An existing file that the command only reads.
+    ReadOnly,
     CreateNew,
 }
 
@@ -77,11 +83,19 @@ impl Session {
             })?),
         };
         let config = DatabaseConfig { passphrase, durability: Durability::Sync, ..DatabaseConfig::default() };
-        if mode == Mode::Existing {
+        if mode != Mode::CreateNew {
             check_existing(path, &shown_path)?;
         }
         let opened = match mode {
             Mode::Existing => Database::open_with_config(path, config),
+            Mode::ReadOnly => {
+                match Database::open_with_config(path, DatabaseConfig { read_only: true, ..config.clone() }) {
+                    // Work a crash interrupted needs a writer: open as the
+                    // command always did, which finishes it first.
+                    Err(Error::Storage(StorageError::NeedsWritableOpen)) => Database::open_with_config(path, config),
+                    other => other,
+                }
+            }
             Mode::CreateNew => Database::create_with_config(path, config),
         };
         let db = opened.map_err(|e| open_error(&e, &shown_path, mode))?;

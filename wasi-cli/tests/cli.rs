@@ -546,10 +546,92 @@ fn a_database_in_use_by_another_process_is_refused() {
     std::io::BufRead::read_line(&mut from_shell, &mut answer).expect("hear the shell");
     assert_eq!(answer, "default\n");
     let attempt = run_native(dir.path(), &Invocation { args: &["put", "db.keystone", "k", "{}"], stdin: "", env: &[] });
+    // A reader must not see a log the writer may be half-way through.
+    let read = run_native(dir.path(), &Invocation { args: &["get", "db.keystone", "k"], stdin: "", env: &[] });
     drop(to_shell);
     assert!(holder.wait().is_ok_and(|s| s.success()));
     attempt.fails_with("db.keystone: the database is in use by another process");
+    read.fails_with("db.keystone: the database is in use by another process");
     run_native(dir.path(), &Invocation { args: &["put", "db.keystone", "k", "{}"], stdin: "", env: &[] }).ok();
+}
+
+/// Native only, as above. Commands that only read take the shared lock a
+/// read-only open takes, so they run while another reader holds the file;
+/// commands that write still need it to themselves.
+#[test]
+fn read_only_commands_run_beside_another_reader() {
+    let dir = Scratch::new("shared");
+    let native = |args: &[&str], stdin: &str| run_native(dir.path(), &Invocation { args, stdin, env: &[] });
+    native(&["create", "db.keystone"], "").ok();
+    native(&["put", "db.keystone", "k", r#"{"v":1}"#], "").ok();
+    let reader = std::fs::File::open(dir.file("db.keystone")).expect("open the database");
+    reader.try_lock_shared().expect("take a shared lock");
+    assert_eq!(native(&["get", "db.keystone", "k"], "").ok().stdout, "{\n  \"pk\": \"k\",\n  \"v\": 1\n}\n");
+    native(&["tables", "db.keystone"], "").ok();
+    native(&["query", "db.keystone", r#"SELECT * FROM "default""#], "").ok();
+    let select = r#"{"Statement":"SELECT v FROM \"default\" WHERE pk = 'k'"}"#;
+    assert_eq!(native(&["request", "db.keystone", "ExecuteStatement"], select).ok().stdout, "{\"Items\":[{\"v\":{\"N\":\"1\"}}]}\n");
+    let in_use = "db.keystone: the database is in use by another process";
+    native(&["put", "db.keystone", "k", r#"{"v":2}"#], "").fails_with(in_use);
+    native(&["query", "db.keystone", r#"DELETE FROM "default" WHERE pk = 'k'"#], "").fails_with(in_use);
+    let insert = r#"{"Statement":"INSERT INTO \"default\" VALUE {'pk': 'j'}"}"#;
+    native(&["request", "db.keystone", "ExecuteStatement"], insert).fails_with(in_use);
+    native(&["request", "db.keystone", "PutItem"], r#"{"TableName":"default","Item":{"pk":{"S":"j"}}}"#).fails_with(in_use);
+    drop(reader);
+    native(&["request", "db.keystone", "ExecuteStatement"], insert).ok();
+}
+
+#[test]
+fn read_only_commands_leave_the_file_as_it_was() {
+    let pair = Pair::new("readonly");
+    for args in [
+        &["tables", "missing.keystone"][..],
+        &["query", "missing.keystone", r#"SELECT * FROM "default""#],
+        &["export", "missing.keystone", "default"],
+        &["verify", "missing.keystone"],
+    ] {
+        pair.run(args).fails_with("missing.keystone: no such database file (create one with `kstone create missing.keystone`)");
+    }
+    let select = r#"{"Statement":"SELECT * FROM \"default\" WHERE pk = 'a'"}"#;
+    pair.run_stdin(&["request", "missing.keystone", "ExecuteStatement"], select).fails_with("missing.keystone: no such database file");
+    pair.run(&["create", "db.keystone"]).ok();
+    for i in 0..5 {
+        pair.run(&["put", "db.keystone", &format!("user#{i}"), &format!(r#"{{"n":{i}}}"#)]).ok();
+    }
+    let before = pair.snapshot("db.keystone");
+    pair.run(&["get", "db.keystone", "user#3"]).ok();
+    pair.run(&["get", "db.keystone", "nobody"]).fails_with("no item with key nobody");
+    assert_eq!(pair.run(&["tables", "db.keystone"]).ok().stdout, "default\n");
+    // Each database has its own creation time and table id.
+    let describe = Invocation { args: &["describe", "db.keystone", "default"], stdin: "", env: &[] };
+    assert!(run_native(pair.native.path(), &describe).ok().stdout.contains("\"ItemCount\": 5"));
+    assert!(run_wasi(pair.wasi.path(), &describe).ok().stdout.contains("\"ItemCount\": 5"));
+    assert_eq!(pair.run(&["export", "db.keystone", "default"]).code, 0);
+    pair.run_report(&["stats", "db.keystone"]).ok();
+    pair.run(&["health", "db.keystone"]).ok();
+    pair.run(&["verify", "db.keystone"]).ok();
+    assert_eq!(pair.run(&["query", "db.keystone", r#"SELECT n FROM "default" WHERE pk = 'user#2'"#]).ok().stdout, "[\n  {\n    \"n\": 2\n  }\n]\n");
+    let get = r#"{"TableName":"default","Key":{"pk":{"S":"user#1"}}}"#;
+    assert_eq!(pair.run_stdin(&["request", "db.keystone", "GetItem"], get).ok().stdout, "{\"Item\":{\"n\":{\"N\":\"1\"},\"pk\":{\"S\":\"user#1\"}}}\n");
+    pair.run_stdin(&["request", "db.keystone", "Scan"], r#"{"TableName":"default"}"#).ok();
+    let statement = |pk: &str| format!(r#"{{"Statement":"SELECT n FROM \"default\" WHERE pk = '{pk}'"}}"#);
+    assert_eq!(pair.run_stdin(&["request", "db.keystone", "ExecuteStatement"], &statement("user#4")).ok().stdout, "{\"Items\":[{\"n\":{\"N\":\"4\"}}]}\n");
+    let batch = format!(r#"{{"Statements":[{}]}}"#, statement("user#0"));
+    assert!(pair.run_stdin(&["request", "db.keystone", "BatchExecuteStatement"], &batch).ok().stdout.starts_with("{\"Responses\":"));
+    let transaction = format!(r#"{{"TransactStatements":[{}]}}"#, statement("user#0"));
+    assert!(pair.run_stdin(&["request", "db.keystone", "ExecuteTransaction"], &transaction).ok().stdout.starts_with("{\"Responses\":"));
+    let bad = pair.run_stdin(&["request", "db.keystone", "ExecuteStatement"], r#"{"Statement":"SELEKT"}"#);
+    assert!(bad.stdout.contains("#ValidationException"), "{bad:?}");
+    assert_eq!(pair.snapshot("db.keystone"), before, "a command that only reads changed the database");
+
+    // PartiQL writes still open the file for writing, through both doors.
+    pair.run(&["query", "db.keystone", r#"INSERT INTO "default" VALUE {'pk': 'q', 'n': 7}"#]).ok();
+    let insert = r#"{"Statement":"INSERT INTO \"default\" VALUE {'pk': 'r', 'n': 8}"}"#;
+    assert_eq!(pair.run_stdin(&["request", "db.keystone", "ExecuteStatement"], insert).ok().stdout, "{\"Items\":[]}\n");
+    let writes = r#"{"Statements":[{"Statement":"DELETE FROM \"default\" WHERE pk = 'q'"}]}"#;
+    pair.run_stdin(&["request", "db.keystone", "BatchExecuteStatement"], writes).ok();
+    pair.run(&["get", "db.keystone", "q"]).fails_with("no item with key q");
+    assert!(pair.run(&["get", "db.keystone", "r"]).ok().stdout.contains("\"n\": 8"));
 }
 
 #[test]

@@ -41,6 +41,12 @@ pub fn run_statement(session: &Session, statement: &str, limit: Option<u64>) -> 
     }
 }
 
+/// True if `statement` is a SELECT, which a read-only database can answer.
+/// Anything else, unparseable text included, runs as it always did.
+pub fn only_reads(statement: &str) -> bool {
+    kstone_engine::partiql::parse_statement(statement).is_ok_and(|s| s.is_read())
+}
+
 pub fn query(session: &Session, statement: &str, format: Format, limit: Option<u64>) -> CliResult<()> {
     let items = run_statement(session, statement, limit)?;
     let stdout = std::io::stdout();

@@ -9,6 +9,7 @@
 //! before the request reaches the engine (no such file, locked database) are
 //! ordinary `error:` lines on stderr.
 
+use crate::commands::query;
 use crate::session::{io_message, one_line, CliError, CliResult, Session};
 use kstone_engine::model::json::item_to_json;
 use kstone_engine::Error;
@@ -26,6 +27,37 @@ pub fn read_request(input: Option<&Path>) -> CliResult<String> {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| CliError::new(format!("{}: {}", path.display(), io_message(&e)))),
         None => crate::commands::items::read_stdin(),
+    }
+}
+
+/// The operations that only read, whatever their request.
+const READS: &[&str] = &["GetItem", "BatchGetItem", "Query", "Scan", "DescribeTable", "ListTables", "TransactGetItems"];
+/// The PartiQL operations: they only read when every statement is a SELECT.
+const STATEMENTS: &[&str] = &["ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction"];
+
+/// True if only the request's text can tell whether `operation` writes.
+pub fn depends_on_request(operation: &str) -> bool {
+    STATEMENTS.contains(&operation)
+}
+
+/// True if `operation` with the request `text` (when it was read) only reads,
+/// so a read-only database gives the same answer. Anything in doubt (unknown
+/// operations, JSON or statements that do not parse) counts as a write, which
+/// opens the file as before and fails the same way.
+pub fn only_reads(operation: &str, text: Option<&str>) -> bool {
+    if READS.contains(&operation) {
+        return true;
+    }
+    let Some(request) = text.and_then(|t| serde_json::from_str::<Value>(t).ok()) else { return false };
+    let statements = |field: &str| {
+        let Some(list) = request.get(field).and_then(Value::as_array) else { return false };
+        !list.is_empty() && list.iter().all(|entry| entry["Statement"].as_str().is_some_and(query::only_reads))
+    };
+    match operation {
+        "ExecuteStatement" => request["Statement"].as_str().is_some_and(query::only_reads),
+        "BatchExecuteStatement" => statements("Statements"),
+        "ExecuteTransaction" => statements("TransactStatements"),
+        _ => false,
     }
 }
 
