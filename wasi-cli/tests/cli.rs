@@ -164,7 +164,11 @@ fn spawn(mut command: Command, stdin: &str) -> Run {
         .spawn()
         .expect("start the binary");
     let mut pipe = child.stdin.take().expect("stdin was piped");
-    pipe.write_all(stdin.as_bytes()).expect("write stdin");
+    // A command that fails before it reads stdin (a locked database) may
+    // exit first: a broken pipe then is its answer, not the test's failure.
+    if let Err(e) = pipe.write_all(stdin.as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+    }
     drop(pipe);
     Run::from(child.wait_with_output().expect("wait for the binary"))
 }
