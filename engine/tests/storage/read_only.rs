@@ -108,6 +108,8 @@ fn every_write_is_refused_and_reads_still_work() {
         let result = db.execute(operation, request);
         assert!(is_read_only_error(result), "{operation} {request} was not refused as read-only");
     }
+    let as_text = db.execute_json("PutItem", &writes[0].1.to_string());
+    assert!(matches!(as_text, Err(Error::Storage(StorageError::ReadOnly))), "{as_text:?}");
     let refused = db.execute("PutItem", &writes[0].1).unwrap_err();
     assert_eq!(refused.name(), "InternalServerError");
     assert_eq!(refused.to_string(), "the database is open read-only");
