@@ -130,24 +130,7 @@ fn fragmented_image() -> (Vec<u8>, Oracle, DatabaseConfig) {
     let mut tree = Tree::open(Box::new(file.clone()), config.clone()).unwrap();
     let mut rng = Rng(6);
     let mut oracle = Oracle::new();
-    let n = 20_000u64;
-    for round in 0..3u64 {
-        for _ in 0..(n / 100) {
-            let mut batch = WriteBatch::new();
-            for _ in 0..100 {
-                let i = rng.below(n);
-                let v = vec![b'a' + round as u8; 60 + rng.below(80) as usize];
-                if rng.chance(5) {
-                    batch.delete(key(i));
-                    oracle.remove(&key(i));
-                } else {
-                    batch.put(key(i), v.clone());
-                    oracle.insert(key(i), v);
-                }
-            }
-            tree.write(batch).unwrap();
-        }
-    }
+    churn(&mut tree, &mut rng, &mut oracle, 20_000);
     tree.close().unwrap();
     drop(tree);
     (file.to_vec(), oracle, config)

@@ -198,23 +198,7 @@ fn maintenance_fills_holes_smaller_than_an_sst() {
         let mut rng = Rng(seed);
         let mut oracle = Oracle::new();
         let n = 20_000u64;
-        for round in 0..3u64 {
-            for _ in 0..(n / 100) {
-                let mut batch = kstone_engine::lsm::WriteBatch::new();
-                for _ in 0..100 {
-                    let i = rng.below(n);
-                    let v = vec![b'a' + round as u8; 60 + rng.below(80) as usize];
-                    if rng.chance(5) {
-                        batch.delete(key(i));
-                        oracle.remove(&key(i));
-                    } else {
-                        batch.put(key(i), v.clone());
-                        oracle.insert(key(i), v);
-                    }
-                }
-                tree.write(batch).unwrap();
-            }
-        }
+        churn(&mut tree, &mut rng, &mut oracle, n);
         tree.flush().unwrap();
         let mut steps = 0;
         while tree.maintain().unwrap() {

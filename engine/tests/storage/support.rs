@@ -72,6 +72,29 @@ pub fn random_batch(rng: &mut Rng, keys: u64, oracle: &mut Oracle) -> WriteBatch
     batch
 }
 
+/// Three rounds over `n` keys of random overwrites (60–140 byte values) and
+/// deletes (one in five), in batches of 100, mirrored in `oracle`: enough
+/// churn that compactions leave holes of every size for maintenance to fill.
+pub fn churn(tree: &mut Tree, rng: &mut Rng, oracle: &mut Oracle, n: u64) {
+    for round in 0..3u64 {
+        for _ in 0..(n / 100) {
+            let mut batch = WriteBatch::new();
+            for _ in 0..100 {
+                let i = rng.below(n);
+                let v = vec![b'a' + round as u8; 60 + rng.below(80) as usize];
+                if rng.chance(5) {
+                    batch.delete(key(i));
+                    oracle.remove(&key(i));
+                } else {
+                    batch.put(key(i), v.clone());
+                    oracle.insert(key(i), v);
+                }
+            }
+            tree.write(batch).unwrap();
+        }
+    }
+}
+
 pub fn random_bound(rng: &mut Rng, keys: u64) -> Bound<Vec<u8>> {
     match rng.below(3) {
         0 => Bound::Unbounded,
