@@ -34,16 +34,10 @@ pub(crate) fn execute_as(db: &Database, operation: &str, request: &Value, form: 
     if db.read_only && WRITES.contains(&operation) {
         return Err(StorageError::ReadOnly.into());
     }
-    match operation {
+    let tree = match operation {
+        // These two can write their answer as text without building a tree.
         "GetItem" => return api::item::get_item_as(db, &api::item::parse_get_item(request)?, form),
         "Query" => return api::query_scan::query_as(db, &api::query_scan::parse_query(request)?, form),
-        _ => {}
-    }
-    execute_tree(db, operation, request).map(Reply::Tree)
-}
-
-fn execute_tree(db: &Database, operation: &str, request: &Value) -> Result<Value> {
-    match operation {
         "CreateTable" => api::table::handle_create_table(db, request),
         "DescribeTable" => api::table::handle_describe_table(db, request),
         "ListTables" => api::table::handle_list_tables(db, request),
@@ -61,5 +55,6 @@ fn execute_tree(db: &Database, operation: &str, request: &Value) -> Result<Value
         "TransactWriteItems" => api::transact::handle_transact_write(db, request),
         "TransactGetItems" => api::transact::handle_transact_get(db, request),
         _ => Err(Error::UnknownOperation(format!("Unknown operation: {operation}"))),
-    }
+    };
+    tree.map(Reply::Tree)
 }

@@ -191,9 +191,6 @@ pub(crate) fn get_item_as(db: &Database, req: &GetItemRequest, form: Form) -> Re
 pub fn handle_put_item(db: &Database, request: &Value) -> Result<Value> {
     put_item_owned(db, parse_put_item(request)?)
 }
-pub fn handle_get_item(db: &Database, request: &Value) -> Result<Value> {
-    get_item(db, &parse_get_item(request)?)
-}
 pub fn handle_delete_item(db: &Database, request: &Value) -> Result<Value> {
     delete_item(db, &parse_delete_item(request)?)
 }

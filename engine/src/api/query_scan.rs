@@ -598,10 +598,6 @@ pub fn scan(db: &Database, req: &ScanRequest) -> Result<Value> {
     Ok(page_response(page, req.select, &prepared))
 }
 
-pub fn handle_query(db: &Database, request: &Value) -> Result<Value> {
-    query(db, &parse_query(request)?)
-}
-
 pub fn handle_scan(db: &Database, request: &Value) -> Result<Value> {
     scan(db, &parse_scan(request)?)
 }
