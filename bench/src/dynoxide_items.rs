@@ -1,6 +1,6 @@
 //! Dynoxide (a DynamoDB emulator on SQLite) through its embedded API. Each
-//! request is decoded from the same DynamoDB JSON the other stores get, and
-//! each response encoded back to JSON, as any binding of it would.
+//! request is decoded from the same DynamoDB JSON text the other stores get,
+//! and each response encoded back to text, as any binding of it would.
 //!
 //! Dynoxide opens its SQLite file in WAL mode with SQLite's default
 //! `synchronous=FULL` (a sync per commit). For the relaxed comparison the
@@ -11,7 +11,6 @@
 
 use crate::items::ItemStore;
 use crate::stores::Res;
-use serde_json::Value;
 use std::path::Path;
 
 pub struct DynoxideItems {
@@ -28,16 +27,16 @@ impl DynoxideItems {
     }
 }
 
-fn decode<T: serde::de::DeserializeOwned>(request: &Value) -> Res<T> {
-    T::deserialize(request).map_err(|e| e.to_string())
+fn decode<T: serde::de::DeserializeOwned>(request: &str) -> Res<T> {
+    serde_json::from_str(request).map_err(|e| e.to_string())
 }
 
-fn encode<T: serde::Serialize>(response: T) -> Res<Value> {
-    serde_json::to_value(response).map_err(|e| e.to_string())
+fn encode<T: serde::Serialize>(response: T) -> Res<String> {
+    serde_json::to_string(&response).map_err(|e| e.to_string())
 }
 
 impl ItemStore for DynoxideItems {
-    fn execute(&mut self, operation: &str, request: &Value) -> Res<Value> {
+    fn execute(&mut self, operation: &str, request: &str) -> Res<String> {
         let failed = |e: dynoxide::DynoxideError| format!("{operation}: {e}");
         match operation {
             "CreateTable" => encode(self.db.create_table(decode(request)?).map_err(failed)?),

@@ -1,14 +1,17 @@
 //! The item-level cases: PutItem, GetItem and Query of realistic DynamoDB
 //! items (10 attributes, about 300 bytes), in DynamoDB's JSON.
 //!
-//! KeystoneDB runs them through its one door, `Database::execute`; Dynoxide
-//! through its embedded API, with the typed request decoded from the same
-//! JSON and the response encoded back to JSON (the work its HTTP layer would
-//! do); the raw stores hold each item as its DynamoDB JSON text under the key
-//! `pk 0x00 sk`, encoding it on put and parsing it back on get. Every store
-//! gets the same requests, built before the clock starts (a chunk at a
-//! time), so the figures time the stores and not the bench's own JSON
-//! building, for every store alike.
+//! Requests and responses are JSON text, as they cross every real door (an
+//! HTTP body, a CLI argument, a string from JavaScript). KeystoneDB runs
+//! them through its text door, `Database::execute_json`, the one its HTTP
+//! server, CLI and JavaScript package call; Dynoxide through its embedded
+//! API, with the typed request decoded from the text and the response
+//! encoded back to text (the work its HTTP layer would do); the raw stores
+//! hold each item as its DynamoDB JSON text under the key `pk 0x00 sk`,
+//! reading only the key from a request and answering with the stored text
+//! as it is. Every store gets the same requests, built before the clock
+//! starts (a chunk at a time), so the figures time the stores and not the
+//! bench's own JSON building, for every store alike.
 //!
 //! Items are grouped ten to a partition key, so a Query of one partition
 //! returns ten items. Partition keys are hashes, so puts arrive in random key
@@ -16,7 +19,10 @@
 
 use crate::stores::{Mode, Res, Store};
 use crate::workload::{mix, probe, Sizes};
+use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::{json, Value};
+use std::borrow::Cow;
 use std::path::Path;
 use std::time::Instant;
 
@@ -84,115 +90,171 @@ pub fn query_request(partition: u64) -> Value {
     })
 }
 
-/// A store that answers DynamoDB requests in DynamoDB JSON.
+/// A store that answers DynamoDB requests in DynamoDB JSON text.
 pub trait ItemStore {
-    fn execute(&mut self, operation: &str, request: &Value) -> Res<Value>;
+    fn execute(&mut self, operation: &str, request: &str) -> Res<String>;
 }
 
 /// Requests built ahead of the clock at a time: enough to make the timer's
 /// own cost negligible, few enough that a large run never holds them all.
 const CHUNK: u64 = 1000;
 
-/// The seconds `run` takes over requests `build(0..n)`, which are built in
-/// chunks outside the timed stretches.
-fn timed(n: u64, build: impl Fn(u64) -> Value, mut run: impl FnMut(&Value) -> Res<()>) -> Res<f64> {
+/// The seconds `run` takes over requests `build(0..n)` (each a request text
+/// and what its answer must contain), which are built in chunks outside the
+/// timed stretches.
+fn timed(
+    n: u64,
+    build: impl Fn(u64) -> (String, String),
+    mut run: impl FnMut(&str, &str) -> Res<()>,
+) -> Res<f64> {
     let mut elapsed = 0.0;
     let mut chunk = Vec::with_capacity(CHUNK as usize);
     for start in (0..n).step_by(CHUNK as usize) {
         chunk.clear();
         chunk.extend((start..n.min(start + CHUNK)).map(&build));
         let started = Instant::now();
-        for request in &chunk {
-            run(request)?;
+        for (request, expected) in &chunk {
+            run(request, expected)?;
         }
         elapsed += started.elapsed().as_secs_f64();
     }
     Ok(elapsed)
 }
 
+/// `operation`'s answer to `request`, which must contain `expected`.
+fn checked(store: &mut dyn ItemStore, operation: &str, request: &str, expected: &str) -> Res<()> {
+    let response = store.execute(operation, request)?;
+    if !response.contains(expected) {
+        return Err(format!("{operation} {request}: expected {expected} in the response {response}"));
+    }
+    Ok(())
+}
+
 /// Run PutItem, GetItem and Query against `store`, checking every answer.
 pub fn run_items(store: &mut dyn ItemStore, sizes: &Sizes) -> Res<()> {
     let n = (sizes.items / ITEMS_PER_PARTITION).max(1) * ITEMS_PER_PARTITION;
-    store.execute("CreateTable", &create_table_request())?;
+    store.execute("CreateTable", &create_table_request().to_string())?;
 
-    let seconds = timed(n, put_request, |request| store.execute("PutItem", request).map(drop))?;
+    let build = |i| (put_request(i).to_string(), "{".to_string());
+    let seconds = timed(n, build, |request, expected| checked(store, "PutItem", request, expected))?;
     crate::cases::result("put_item", n as f64 / seconds);
 
-    let seconds = timed(n, |r| get_request(probe(r, n)), |request| {
-        let response = store.execute("GetItem", request)?;
-        if response["Item"]["sk"] != request["Key"]["sk"] {
-            return Err(format!("GetItem {request}: unexpected response {response}"));
-        }
-        Ok(())
-    })?;
+    let build = |r| {
+        let i = probe(r, n);
+        (get_request(i).to_string(), format!("\"sk\":{}", json!({"S": sk(i)})))
+    };
+    let seconds = timed(n, build, |request, expected| checked(store, "GetItem", request, expected))?;
     crate::cases::result("get_item", n as f64 / seconds);
 
     let partitions = n / ITEMS_PER_PARTITION;
-    let seconds = timed(partitions, |r| query_request(probe(r, partitions)), |request| {
-        let response = store.execute("Query", request)?;
-        if response["Count"].as_u64() != Some(ITEMS_PER_PARTITION) {
-            return Err(format!("Query: expected {ITEMS_PER_PARTITION} items, got {}", response["Count"]));
-        }
-        Ok(())
-    })?;
+    let build = |r| (query_request(probe(r, partitions)).to_string(), format!("\"Count\":{ITEMS_PER_PARTITION}"));
+    let seconds = timed(partitions, build, |request, expected| checked(store, "Query", request, expected))?;
     crate::cases::result("query_item", partitions as f64 / seconds);
     Ok(())
 }
 
 /// A raw key-value store holding items as DynamoDB JSON text: the least an
-/// item API must do on top of a store, with no validation and no expressions.
+/// item API must do on top of a store, with no validation and no
+/// expressions. A request is read only as far as its key; an item is stored
+/// as the text it came in, and answered with as it is.
 pub struct RawItems<S: Store> {
     pub store: S,
 }
 
-fn key_bytes(item_or_key: &Value) -> Res<Vec<u8>> {
-    let pk = item_or_key["pk"]["S"].as_str().ok_or("item without pk")?;
-    let sk = item_or_key["sk"]["S"].as_str().ok_or("item without sk")?;
-    let mut key = Vec::with_capacity(pk.len() + sk.len() + 1);
-    key.extend_from_slice(pk.as_bytes());
-    key.push(0);
-    key.extend_from_slice(sk.as_bytes());
-    Ok(key)
+#[derive(Deserialize)]
+struct StringValue<'a> {
+    #[serde(borrow, rename = "S")]
+    s: Cow<'a, str>,
+}
+
+#[derive(Deserialize)]
+struct KeyAttributes<'a> {
+    #[serde(borrow)]
+    pk: StringValue<'a>,
+    #[serde(borrow)]
+    sk: StringValue<'a>,
+}
+
+#[derive(Deserialize)]
+struct PutRequest<'a> {
+    #[serde(borrow, rename = "Item")]
+    item: &'a RawValue,
+}
+
+#[derive(Deserialize)]
+struct GetRequest<'a> {
+    #[serde(borrow, rename = "Key")]
+    key: KeyAttributes<'a>,
+}
+
+#[derive(Deserialize)]
+struct QueryValues<'a> {
+    #[serde(borrow, rename = ":p")]
+    p: StringValue<'a>,
+}
+
+#[derive(Deserialize)]
+struct QueryRequest<'a> {
+    #[serde(borrow, rename = "ExpressionAttributeValues")]
+    values: QueryValues<'a>,
+}
+
+fn parse<'a, T: Deserialize<'a>>(text: &'a str) -> Res<T> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
+}
+
+fn key_bytes(key: &KeyAttributes) -> Vec<u8> {
+    let mut out = Vec::with_capacity(key.pk.s.len() + key.sk.s.len() + 1);
+    out.extend_from_slice(key.pk.s.as_bytes());
+    out.push(0);
+    out.extend_from_slice(key.sk.s.as_bytes());
+    out
+}
+
+fn utf8(bytes: &[u8]) -> Res<&str> {
+    std::str::from_utf8(bytes).map_err(|e| e.to_string())
 }
 
 impl<S: Store> ItemStore for RawItems<S> {
-    fn execute(&mut self, operation: &str, request: &Value) -> Res<Value> {
+    fn execute(&mut self, operation: &str, request: &str) -> Res<String> {
         match operation {
-            "CreateTable" => Ok(json!({})),
+            "CreateTable" => Ok("{}".into()),
             "PutItem" => {
-                let item = &request["Item"];
-                let value = serde_json::to_vec(item).map_err(|e| e.to_string())?;
-                self.store.write(vec![(key_bytes(item)?, value)])?;
-                Ok(json!({}))
+                let item = parse::<PutRequest>(request)?.item.get();
+                let key = key_bytes(&parse::<KeyAttributes>(item)?);
+                self.store.write(vec![(key, item.as_bytes().to_vec())])?;
+                Ok("{}".into())
             }
             "GetItem" => {
-                let mut found = None;
-                self.store.get_with(&key_bytes(&request["Key"])?, &mut |v| {
-                    found = Some(serde_json::from_slice::<Value>(v).map_err(|e| e.to_string())?);
+                let key = key_bytes(&parse::<GetRequest>(request)?.key);
+                let mut answer = "{}".to_string();
+                self.store.get_with(&key, &mut |v| {
+                    answer = format!("{{\"Item\":{}}}", utf8(v)?);
                     Ok(())
                 })?;
-                Ok(match found {
-                    Some(item) => json!({"Item": item}),
-                    None => json!({}),
-                })
+                Ok(answer)
             }
             "Query" => {
-                let p = request["ExpressionAttributeValues"][":p"]["S"].as_str().ok_or("query without :p")?;
-                let mut prefix = p.as_bytes().to_vec();
+                let query = parse::<QueryRequest>(request)?;
+                let mut prefix = query.values.p.s.as_bytes().to_vec();
                 prefix.push(0);
-                let mut items = Vec::new();
+                let mut answer = String::from("{\"Items\":[");
                 let count = self.store.scan_prefix(&prefix, &mut |v| {
-                    items.push(serde_json::from_slice::<Value>(v).map_err(|e| e.to_string())?);
+                    if !answer.ends_with('[') {
+                        answer.push(',');
+                    }
+                    answer.push_str(utf8(v)?);
                     Ok(())
                 })?;
-                Ok(json!({"Items": items, "Count": count, "ScannedCount": count}))
+                answer.push_str(&format!("],\"Count\":{count},\"ScannedCount\":{count}}}"));
+                Ok(answer)
             }
             other => Err(format!("raw item store: no operation {other}")),
         }
     }
 }
 
-/// KeystoneDB's item API: `Database::execute`, the door every binding uses.
+/// KeystoneDB's item API through its text door, `Database::execute_json`.
 pub struct KstoneItems {
     pub db: kstone_engine::Database,
 }
@@ -208,13 +270,13 @@ impl KstoneItems {
 }
 
 impl ItemStore for KstoneItems {
-    fn execute(&mut self, operation: &str, request: &Value) -> Res<Value> {
-        self.db.execute(operation, request).map_err(|e| format!("{operation}: {}: {e}", e.name()))
+    fn execute(&mut self, operation: &str, request: &str) -> Res<String> {
+        self.db.execute_json(operation, request).map_err(|e| format!("{operation}: {}: {e}", e.name()))
     }
 }
 
 pub fn kstone_settings() -> String {
-    format!("{:?}", kstone_engine::DatabaseConfig::default().durability)
+    format!("Database::execute_json, {:?}", kstone_engine::DatabaseConfig::default().durability)
 }
 
 /// The item cases against raw store `S` in `dir`.

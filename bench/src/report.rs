@@ -264,7 +264,7 @@ pub fn run_parent(args: &[String]) -> Result<(), String> {
         println!("# durability {label}: {}", list.join(" "));
     }
     println!(
-        "# items: kstone=[Database::execute, {}] dynoxide=[{}] fjall/redb/sqlite=[items as DynamoDB JSON text, relaxed settings above]",
+        "# items (JSON text in and out): kstone=[{}] dynoxide=[{}] fjall/redb/sqlite=[items stored as their DynamoDB JSON text, relaxed settings above]",
         crate::items::kstone_settings(),
         crate::dynoxide_items::settings()
     );

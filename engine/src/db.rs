@@ -117,6 +117,9 @@ impl Database {
     /// Like [`Database::execute`], with the request and response as JSON text.
     /// Unparseable JSON is a `SerializationException`.
     pub fn execute_json(&self, operation: &str, request: &str) -> Result<String> {
+        if let Some(answer) = crate::execute::execute_text(self, operation, request) {
+            return answer;
+        }
         let value: Value = serde_json::from_str(request)
             .map_err(|e| Error::Serialization(format!("Start of structure or map found where not expected: {e}")))?;
         let response = crate::execute::execute_as(self, operation, &value, crate::api::values::Form::Text)?;

@@ -23,6 +23,20 @@ const WRITES: &[&str] = &[
     "TransactWriteItems",
 ];
 
+/// The text door's shortcut: a PutItem or GetItem in its plain form runs
+/// from its text without a JSON tree ([`api::direct`]); `None` sends the
+/// request the usual way, through the tree and [`execute_as`].
+pub(crate) fn execute_text(db: &Database, operation: &str, text: &str) -> Option<Result<String>> {
+    if db.read_only && WRITES.contains(&operation) {
+        return None;
+    }
+    Some(match operation {
+        "PutItem" => api::item::put_item_owned(db, api::direct::put_item(text)?).map(|answer| answer.to_string()),
+        "GetItem" => api::item::get_item_as(db, &api::direct::get_item(text)?, Form::Text).map(Reply::into_text),
+        _ => return None,
+    })
+}
+
 /// Dispatch `operation` to its handler.
 pub(crate) fn execute(db: &Database, operation: &str, request: &Value) -> Result<Value> {
     execute_as(db, operation, request, Form::Tree)?.into_tree()

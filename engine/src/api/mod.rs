@@ -37,6 +37,7 @@
 pub mod batch;
 pub mod convenience;
 pub mod describe;
+pub(crate) mod direct;
 pub mod index;
 pub mod item;
 pub(crate) mod json;

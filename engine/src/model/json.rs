@@ -183,7 +183,11 @@ fn value_at(value: &Value, level: usize) -> Result<AttributeValue, Error> {
 }
 
 fn string_set(field: &Value) -> Result<AttributeValue, Error> {
-    let elements = string_elements(field)?;
+    string_set_of(string_elements(field)?)
+}
+
+/// An `SS` value from its elements, with DynamoDB's set rules.
+pub(crate) fn string_set_of(elements: Vec<&str>) -> Result<AttributeValue, Error> {
     if elements.is_empty() {
         return Err(crate::validation!("{INVALID}: An string set  may not be empty"));
     }
@@ -198,7 +202,11 @@ fn string_set(field: &Value) -> Result<AttributeValue, Error> {
 }
 
 fn number_set(field: &Value) -> Result<AttributeValue, Error> {
-    let elements = string_elements(field)?;
+    number_set_of(&string_elements(field)?)
+}
+
+/// An `NS` value from its elements' text, with DynamoDB's set rules.
+pub(crate) fn number_set_of(elements: &[&str]) -> Result<AttributeValue, Error> {
     if elements.is_empty() {
         return Err(crate::validation!("{INVALID}: An number set  may not be empty"));
     }
@@ -211,7 +219,11 @@ fn number_set(field: &Value) -> Result<AttributeValue, Error> {
 }
 
 fn binary_set(field: &Value) -> Result<AttributeValue, Error> {
-    let elements = string_elements(field)?;
+    binary_set_of(&string_elements(field)?)
+}
+
+/// A `BS` value from its elements' base64 text, with DynamoDB's set rules.
+pub(crate) fn binary_set_of(elements: &[&str]) -> Result<AttributeValue, Error> {
     if elements.is_empty() {
         return Err(crate::validation!("{INVALID}: An binary set  may not be empty"));
     }

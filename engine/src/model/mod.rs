@@ -11,6 +11,7 @@
 pub mod builder;
 pub mod item;
 pub mod json;
+pub(crate) mod json_text;
 pub mod key;
 pub mod limits;
 pub mod number;

@@ -320,6 +320,25 @@ fn bad_requests_raise_dynamodb_exceptions_and_change_nothing() {
     }
 }
 
+/// The same cases through the text door (`execute_json`, which the HTTP
+/// server and the JavaScript package call, and which reads plain PutItem and
+/// GetItem requests without a JSON tree): the same exception, the same
+/// message, nothing changed.
+#[test]
+fn bad_requests_raise_the_same_exceptions_through_the_text_door() {
+    let db = setup();
+    let before = snapshot(&db);
+    for (i, (op, req, name, msg)) in cases().iter().enumerate() {
+        let err = match db.execute_json(op, &req.to_string()) {
+            Ok(out) => panic!("case {i}: {op} {req} succeeded: {out}"),
+            Err(e) => e,
+        };
+        assert_eq!(err.name(), *name, "case {i}: {op} {req}: {err}");
+        assert!(err.to_string().starts_with(msg.as_str()), "case {i}: {op} {req}:\n  got  {err}\n  want {msg}");
+        assert_eq!(snapshot(&db), before, "case {i}: {op} changed stored data");
+    }
+}
+
 #[test]
 fn schema_extension_rejects_writes_that_break_its_rules() {
     let db = setup();

@@ -275,4 +275,13 @@ fn text_and_tree_answers_are_the_same_json() {
     }
     let e = db.execute_json("GetItem", r#"{"TableName": "Nope", "Key": {"pk": {"S": "u1"}}}"#).unwrap_err();
     assert_eq!(e.name(), "ResourceNotFoundException");
+
+    // PutItem answers alike through both doors, ReturnValues included.
+    let put = |item: &Value, rv: &str| json!({"TableName": "Users", "Item": item, "ReturnValues": rv});
+    let replacement = json!({"pk": {"S": "u1"}, "v": {"N": "2"}});
+    let tree = ok(&db, "PutItem", put(&replacement, "ALL_OLD"));
+    assert_eq!(db.execute_json("PutItem", &put(&items[0], "NONE").to_string()).unwrap(), "{}");
+    let text = db.execute_json("PutItem", &put(&replacement, "ALL_OLD").to_string()).unwrap();
+    assert_eq!(text, tree.to_string());
+    assert_eq!(ok(&db, "GetItem", json!({"TableName": "Users", "Key": {"pk": {"S": "u1"}}}))["Item"], replacement);
 }
