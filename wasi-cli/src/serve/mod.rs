@@ -448,31 +448,18 @@ async fn dispatch(req: Request<Incoming>, state: &State, n: u64) -> (Response<Fu
     let Some(op) = op else {
         return (error_response("UnknownOperationException", "", None, n), None);
     };
-    let request: Value = if body.iter().all(|b| b.is_ascii_whitespace()) {
-        json!({})
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(v @ Value::Object(_)) => v,
-            Ok(_) => {
-                return (error_response("SerializationException", "Start of structure or map found where not expected", None, n), Some(op))
-            }
-            Err(e) => {
-                return (
-                    error_response("SerializationException", &format!("Malformed JSON request: {e}"), None, n),
-                    Some(op),
-                )
-            }
-        }
+    let request = match request_text(&body) {
+        Ok(text) => text,
+        Err(message) => return (error_response("SerializationException", &message, None, n), Some(op)),
     };
     if state.log >= LogLevel::Debug {
         eprintln!("DEBUG {op} request {request}");
     }
     let db = state.db.clone();
     let op_for_engine = op.clone();
-    let outcome = tokio::task::spawn_blocking(move || db.execute(&op_for_engine, &request)).await;
+    let outcome = tokio::task::spawn_blocking(move || db.execute_json(&op_for_engine, &request)).await;
     let resp = match outcome {
-        Ok(Ok(v)) => {
-            let body = v.to_string();
+        Ok(Ok(body)) => {
             if state.log >= LogLevel::Debug {
                 eprintln!("DEBUG {op} response {body}");
             }
@@ -494,6 +481,28 @@ async fn dispatch(req: Request<Incoming>, state: &State, n: u64) -> (Response<Fu
     (resp, Some(op))
 }
 
+/// The request body as the JSON object text the engine's text door takes
+/// (an empty body is `{}`), or the `SerializationException` message for a
+/// body that is not a JSON object. Well-formed objects are checked in one
+/// pass that builds nothing; anything else is parsed again for its exact
+/// error.
+fn request_text(body: &[u8]) -> Result<String, String> {
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Ok("{}".into());
+    }
+    let starts_object = body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+    if let (true, Ok(text)) = (starts_object, std::str::from_utf8(body)) {
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            return Ok(text.to_string());
+        }
+    }
+    match serde_json::from_slice::<Value>(body) {
+        Ok(object @ Value::Object(_)) => Ok(object.to_string()),
+        Ok(_) => Err("Start of structure or map found where not expected".into()),
+        Err(e) => Err(format!("Malformed JSON request: {e}")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +520,18 @@ mod tests {
         fn flush(&mut self) -> std::io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_body_becomes_object_text_or_the_serialization_message() {
+        assert_eq!(request_text(b"  \n").unwrap(), "{}");
+        assert_eq!(request_text(br#" {"TableName": "T"} "#).unwrap(), r#" {"TableName": "T"} "#);
+        let not_object = "Start of structure or map found where not expected";
+        assert_eq!(request_text(b"[1,2]").unwrap_err(), not_object);
+        assert_eq!(request_text(b"\"text\"").unwrap_err(), not_object);
+        assert!(request_text(b"{not json").unwrap_err().starts_with("Malformed JSON request: "));
+        assert!(request_text(b"{\"a\": 1} x").unwrap_err().starts_with("Malformed JSON request: "));
+        assert!(request_text(b"{\"a\": \"\xff\"}").unwrap_err().starts_with("Malformed JSON request: "));
     }
 
     #[test]
