@@ -186,13 +186,22 @@ fn string_set(field: &Value) -> Result<AttributeValue, Error> {
     string_set_of(string_elements(field)?)
 }
 
+/// Whether two elements of a set are equal: compared pairwise for the small
+/// sets most items hold, hashed beyond that.
+fn has_duplicates<T: Eq + std::hash::Hash>(elements: &[T]) -> bool {
+    if elements.len() <= 16 {
+        return elements.iter().enumerate().any(|(i, a)| elements[..i].contains(a));
+    }
+    let mut seen = HashSet::with_capacity(elements.len());
+    !elements.iter().all(|e| seen.insert(e))
+}
+
 /// An `SS` value from its elements, with DynamoDB's set rules.
 pub(crate) fn string_set_of(elements: Vec<&str>) -> Result<AttributeValue, Error> {
     if elements.is_empty() {
         return Err(crate::validation!("{INVALID}: An string set  may not be empty"));
     }
-    let mut seen = HashSet::with_capacity(elements.len());
-    if !elements.iter().all(|e| seen.insert(*e)) {
+    if has_duplicates(&elements) {
         return Err(crate::validation!(
             "{INVALID}: Input collection [{}] contains duplicates.",
             elements.join(", ")
@@ -211,8 +220,7 @@ pub(crate) fn number_set_of(elements: &[&str]) -> Result<AttributeValue, Error> 
         return Err(crate::validation!("{INVALID}: An number set  may not be empty"));
     }
     let numbers = elements.iter().map(|e| Number::parse(e)).collect::<Result<Vec<_>, _>>()?;
-    let mut seen = HashSet::with_capacity(numbers.len());
-    if !numbers.iter().all(|n| seen.insert(*n)) {
+    if has_duplicates(&numbers) {
         return Err(crate::validation!("Input collection contains duplicates"));
     }
     Ok(AttributeValue::Ns(numbers))
@@ -228,8 +236,7 @@ pub(crate) fn binary_set_of(elements: &[&str]) -> Result<AttributeValue, Error> 
         return Err(crate::validation!("{INVALID}: An binary set  may not be empty"));
     }
     let blobs = elements.iter().map(|e| decode_base64(e)).collect::<Result<Vec<_>, _>>()?;
-    let mut seen = HashSet::with_capacity(blobs.len());
-    if !blobs.iter().all(|b| seen.insert(b.as_slice())) {
+    if has_duplicates(&blobs) {
         return Err(crate::validation!(
             "{INVALID}: Input collection [{}]of type BS contains duplicates.",
             elements.join(", ")
@@ -636,6 +643,19 @@ impl std::fmt::Display for Base64<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn duplicates_are_found_in_small_and_large_sets() {
+        for len in [2usize, 16, 17, 40] {
+            let mut elements: Vec<String> = (0..len).map(|i| format!("e{i}")).collect();
+            let set = |e: &[String]| attribute_value_from_json(&json!({"SS": e}));
+            assert!(set(&elements).is_ok(), "{len} distinct");
+            elements[len - 1] = elements[0].clone();
+            assert!(set(&elements).is_err(), "{len} with a duplicate");
+            let numbers: Vec<String> = (0..len).map(|i| if i == len - 1 { "0.0".into() } else { i.to_string() }).collect();
+            assert!(attribute_value_from_json(&json!({"NS": numbers})).is_err(), "{len} numbers, 0 and 0.0");
+        }
+    }
 
     #[test]
     fn needs_escape_finds_every_escaped_byte_at_every_position() {
