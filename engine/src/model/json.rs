@@ -494,10 +494,8 @@ fn needs_escape(bytes: &[u8]) -> bool {
 
 /// A number's canonical text, quoted (it never needs escapes).
 fn text_number(out: &mut Vec<u8>, n: &Number) {
-    use std::io::Write as _;
     out.push(b'"');
-    // Writing into a Vec cannot fail.
-    let _ = write!(out, "{n}");
+    n.write_canonical(out);
     out.push(b'"');
 }
 

@@ -429,38 +429,89 @@ impl fmt::Display for Number {
     /// DynamoDB's canonical plain form: no exponent, no trailing fractional
     /// zeros, no leading zeros except the one before a decimal point.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = Vec::with_capacity(48);
+        self.write_canonical(&mut out);
+        // Only ASCII digits, '-' and '.' are written.
+        f.write_str(std::str::from_utf8(&out).map_err(|_| fmt::Error)?)
+    }
+}
+
+impl Number {
+    /// Append the canonical text (as `Display` writes it) to `out`, without
+    /// the formatting machinery: stored items written as JSON text call this
+    /// for every number.
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
         if self.is_zero() {
-            return f.write_str("0");
+            out.push(b'0');
+            return;
         }
-        let mut out = String::with_capacity(48);
         if self.negative {
-            out.push('-');
+            out.push(b'-');
         }
-        let digits = self.mantissa.to_string();
+        let mut buf = [0u8; 39];
+        let digits = decimal_digits(self.mantissa, &mut buf);
         if self.exponent >= 0 {
-            out.push_str(&digits);
-            out.extend(std::iter::repeat_n('0', self.exponent as usize));
+            out.extend_from_slice(digits);
+            out.resize(out.len() + self.exponent as usize, b'0');
         } else {
             let frac = (-self.exponent) as usize;
             if digits.len() > frac {
                 let (int, fraction) = digits.split_at(digits.len() - frac);
-                out.push_str(int);
-                out.push('.');
-                out.push_str(fraction);
+                out.extend_from_slice(int);
+                out.push(b'.');
+                out.extend_from_slice(fraction);
             } else {
-                out.push_str("0.");
-                out.extend(std::iter::repeat_n('0', frac - digits.len()));
-                out.push_str(&digits);
+                out.extend_from_slice(b"0.");
+                out.resize(out.len() + frac - digits.len(), b'0');
+                out.extend_from_slice(digits);
             }
         }
-        f.write_str(&out)
     }
+}
+
+/// The decimal digits of `m` (at most 39), written at the end of `buf`:
+/// 128-bit divisions only while `m` does not fit 64 bits.
+fn decimal_digits(mut m: u128, buf: &mut [u8; 39]) -> &[u8] {
+    let mut i = buf.len();
+    while m > u128::from(u64::MAX) {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+    }
+    let mut small = m as u64;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (small % 10) as u8;
+        small /= 10;
+        if small == 0 {
+            break;
+        }
+    }
+    &buf[i..]
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn decimal_digits_are_the_digits_of_the_mantissa(m in any::<u128>(), small in any::<u64>()) {
+            let mut buf = [0u8; 39];
+            let (wide, narrow) = (m.to_string(), small.to_string());
+            prop_assert_eq!(decimal_digits(m, &mut buf), wide.as_bytes());
+            prop_assert_eq!(decimal_digits(u128::from(small), &mut buf), narrow.as_bytes());
+        }
+    }
+
+    #[test]
+    fn decimal_digits_at_the_edges() {
+        let mut buf = [0u8; 39];
+        for m in [0u128, 9, 10, u128::from(u64::MAX), u128::from(u64::MAX) + 1, 10u128.pow(38) - 1, u128::MAX] {
+            assert_eq!(decimal_digits(m, &mut buf), m.to_string().as_bytes(), "{m}");
+        }
+    }
 
     fn n(s: &str) -> Number {
         Number::parse(s).unwrap()
