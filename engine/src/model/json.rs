@@ -291,13 +291,15 @@ pub fn item_to_json(item: &Item) -> Value {
 
 /// A stored item (the binary codec of [`super::item`]) as DynamoDB JSON,
 /// written straight from its bytes: the same JSON as
-/// `item_to_json(&decode_item(bytes)?)`, through any serde serializer
-/// (`serde_json::to_value` for a tree, `serde_json::to_writer` for text),
-/// without building the item in between. GetItem and Query answer with it.
+/// `item_to_json(&decode_item(bytes)?)`, as a tree through any serde
+/// serializer (`serde_json::to_value`) or as text ([`Self::write_to`], by
+/// hand), without building the item in between. GetItem and Query answer
+/// with it.
 ///
 /// The bytes are checked on the way exactly as [`decode_item`] checks them
-/// (one [`Reader`] does both); damage stops the serializer with an error and
-/// leaves the [`StorageError`] in [`StoredItemJson::take_error`].
+/// (one [`Reader`] does all three); damage stops the serializer with an
+/// error and leaves the [`StorageError`] in [`StoredItemJson::take_error`],
+/// and makes [`Self::write_to`] return it.
 ///
 /// [`decode_item`]: super::item::decode_item
 pub struct StoredItemJson<'a> {
