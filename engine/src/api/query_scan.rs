@@ -257,6 +257,20 @@ impl<'d> Source<'d> {
     }
 
     /// The `LastEvaluatedKey` naming `item`.
+    /// Every key attribute an item read from this source has: the table's,
+    /// and the index's when reading one.
+    fn key_names(&self) -> Vec<&'d str> {
+        let schemas = [Some(&self.def.key_schema), self.index.map(|(index, _)| &index.key_schema)];
+        let mut names = Vec::with_capacity(4);
+        for schema in schemas.into_iter().flatten() {
+            names.push(schema.hash.name.as_str());
+            if let Some(range) = &schema.range {
+                names.push(range.name.as_str());
+            }
+        }
+        names
+    }
+
     fn key_of(&self, item: &Item) -> Item {
         match self.index {
             Some((index, _)) => index::entry_key_attributes(self.def, index, item),
@@ -353,12 +367,21 @@ fn read_page(
     let mut page = Page { items: Vec::new(), stored: Vec::new(), scanned: 0, last_key: None };
     // An item fetched from the base table is not the entry's bytes.
     let keep_stored = form == Form::Text && prepared.projection.is_none() && !src.fetch;
+    // Answered from the stored bytes and not filtered, an item is needed
+    // only for its size and its key attributes: the rest is not built.
+    let key_names = if keep_stored && prepared.filter.is_none() { Some(src.key_names()) } else { None };
     let mut bytes = 0usize;
     let lower_ref = lower.as_ref().map(Vec::as_slice);
     let upper_ref = upper.as_ref().map(Vec::as_slice);
     for entry in tree.range(lower_ref, upper_ref, reverse) {
         let (_, value) = entry?;
-        let mut item = values::decode_item(&value)?;
+        let (mut item, size) = match &key_names {
+            Some(names) => {
+                let (size, keys) = values::stored_size_and_attributes(&value, names)?;
+                (keys, Some(size))
+            }
+            None => (values::decode_item(&value)?, None),
+        };
         if !accept(&item) {
             continue;
         }
@@ -372,7 +395,7 @@ fn read_page(
             }
         }
         page.scanned += 1;
-        bytes += values::item_size(&item);
+        bytes += size.unwrap_or_else(|| values::item_size(&item));
         let stop = limit.is_some_and(|l| page.scanned >= l) || bytes >= PAGE_BYTES;
         if stop {
             page.last_key = Some(src.key_of(&item));

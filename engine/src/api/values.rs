@@ -137,6 +137,12 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item> {
     Ok(crate::model::item::decode_item(bytes)?)
 }
 
+/// A stored item's DynamoDB size and the attributes `names` of it, without
+/// building the rest ([`crate::model::item::stored_size_and_attributes`]).
+pub fn stored_size_and_attributes(bytes: &[u8], names: &[&str]) -> Result<(usize, Item)> {
+    Ok(crate::model::item::stored_size_and_attributes(bytes, names)?)
+}
+
 /// The DynamoDB size of a stored item value.
 pub fn stored_item_size(bytes: &[u8]) -> Result<usize> {
     Ok(item_size(&decode_item(bytes)?))

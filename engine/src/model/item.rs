@@ -318,6 +318,77 @@ impl<'a> Reader<'a> {
         }
         Ok(BTreeMap::from_iter(entries))
     }
+
+    /// [`Self::value`]'s DynamoDB size ([`value_size`]), with the same checks
+    /// and errors, building nothing.
+    fn value_size_only(&mut self, depth: usize) -> Result<usize, StorageError> {
+        if depth > MAX_DECODE_DEPTH {
+            return Err(self.corrupt("nesting too deep"));
+        }
+        let tag = self.byte()?;
+        Ok(match tag {
+            T_S => self.str()?.len(),
+            T_N_POS | T_N_NEG | T_N_ZERO => number_size(&self.number_after_tag(tag)?),
+            T_B => self.bytes()?.len(),
+            T_FALSE | T_TRUE | T_NULL => 1,
+            T_SS | T_NS | T_BS | T_L => {
+                let n = self.count()?;
+                let mut size = if tag == T_L { 3 } else { 0 };
+                for _ in 0..n {
+                    size += match tag {
+                        T_SS => self.str()?.len(),
+                        T_NS => number_size(&self.number()?),
+                        T_BS => self.bytes()?.len(),
+                        _ => self.value_size_only(depth + 1)? + 1,
+                    };
+                }
+                size
+            }
+            T_M => {
+                let n = self.count()?;
+                let mut size = 3;
+                let mut previous: Option<&str> = None;
+                for _ in 0..n {
+                    let name = self.str()?;
+                    if previous.is_some_and(|p| p >= name) {
+                        return Err(self.corrupt("attribute names out of order or duplicated"));
+                    }
+                    previous = Some(name);
+                    size += name.len() + self.value_size_only(depth + 1)? + 1;
+                }
+                size
+            }
+            _ => return Err(self.corrupt("unknown value tag")),
+        })
+    }
+}
+
+/// What a Query page needs of an item it answers with as stored: the item's
+/// DynamoDB size ([`item_size`]) and the attributes named in `names` (its
+/// key attributes). The other attributes are measured, not built. The bytes
+/// are checked exactly as [`decode_item`] checks them, with the same errors.
+pub fn stored_size_and_attributes(bytes: &[u8], names: &[&str]) -> Result<(usize, Item), StorageError> {
+    let mut reader = Reader::start(bytes)?;
+    let n = reader.count()?;
+    let mut size = 0;
+    let mut picked = Item::new();
+    let mut previous: Option<&str> = None;
+    for _ in 0..n {
+        let name = reader.str()?;
+        if previous.is_some_and(|p| p >= name) {
+            return Err(reader.corrupt("attribute names out of order or duplicated"));
+        }
+        previous = Some(name);
+        if names.contains(&name) {
+            let value = reader.value(0)?;
+            size += name.len() + value_size(&value);
+            picked.insert(name.to_string(), value);
+        } else {
+            size += name.len() + reader.value_size_only(0)?;
+        }
+    }
+    reader.finish()?;
+    Ok((size, picked))
 }
 
 /// The size DynamoDB bills and limits (400 KB) for a number: one byte per
@@ -471,14 +542,21 @@ mod tests {
         let tree = StoredItemJson::new(bytes).to_value();
         let mut text = Vec::new();
         let written = StoredItemJson::new(bytes).write_to(&mut text);
+        // The first attribute of an item that decodes, and a name that is rare.
+        let first = decode_item(bytes).ok().and_then(|item| item.keys().next().cloned()).unwrap_or_default();
+        let names = [first.as_str(), "a"];
+        let measured = stored_size_and_attributes(bytes, &names);
         match decode_item(bytes) {
             Ok(item) => {
+                let picked: Item = item.iter().filter(|(k, _)| names.contains(&k.as_str())).map(|(k, v)| (k.clone(), v.clone())).collect();
+                prop_assert_eq!(measured.unwrap(), (item_size(&item), picked));
                 let expected = item_to_json(&item);
                 prop_assert_eq!(tree.unwrap(), expected.clone());
                 prop_assert!(written.is_ok());
                 prop_assert_eq!(String::from_utf8(text).unwrap(), expected.to_string());
             }
             Err(e) => {
+                prop_assert_eq!(measured.unwrap_err().to_string(), e.to_string());
                 prop_assert_eq!(tree.unwrap_err().to_string(), e.to_string());
                 prop_assert_eq!(written.unwrap_err().to_string(), e.to_string());
             }
