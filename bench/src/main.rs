@@ -89,6 +89,8 @@ fn run_child(store: &str, group: &str, dir: &Path, sizes: &Sizes) -> Res<()> {
 fn run_items_child(store: &str, dir: &Path, sizes: &Sizes) -> Res<()> {
     match store {
         "kstone" => items::run_items(&mut items::KstoneItems::open(dir)?, sizes),
+        // KeystoneDB's own engine as a raw store, the item API's baseline.
+        "kstone_raw" => items::run_raw::<stores::kstone::Kstone>(dir, sizes),
         #[cfg(feature = "native-peers")]
         "dynoxide" => items::run_items(&mut dynoxide_items::DynoxideItems::open(dir)?, sizes),
         #[cfg(feature = "native-peers")]
