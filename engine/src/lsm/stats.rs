@@ -76,6 +76,15 @@ impl VerifyReport {
 }
 
 impl Tree {
+    /// An upper bound on the bytes of the values in any key range: every key
+    /// and value the SSTs and the memtable hold, overwritten and deleted ones
+    /// included. One sum over the SSTs, so a check of a range's size can skip
+    /// reading the range when even this bound is small enough.
+    pub fn stored_bytes_bound(&self) -> u64 {
+        let ssts: u64 = self.version.all().map(|(_, s)| s.meta.raw_bytes).sum();
+        ssts + self.memtable.bytes() as u64
+    }
+
     pub fn stats(&self) -> TreeStats {
         let levels = &self.version.levels;
         let mut keys: u64 = (self.memtable.len() - self.memtable.tombstones()) as u64;
