@@ -229,6 +229,17 @@ impl<'a> Reader<'a> {
         std::str::from_utf8(bytes).map_err(|_| self.corrupt("string is not UTF-8"))
     }
 
+    /// The next attribute name of a map, which must sort after `previous`
+    /// (names are written in strictly increasing order, so this also rules
+    /// out duplicates).
+    pub(crate) fn name_after(&mut self, previous: Option<&str>) -> Result<&'a str, StorageError> {
+        let name = self.str()?;
+        if previous.is_some_and(|p| p >= name) {
+            return Err(self.corrupt("attribute names out of order or duplicated"));
+        }
+        Ok(name)
+    }
+
     fn string(&mut self) -> Result<String, StorageError> {
         self.str().map(str::to_owned)
     }
@@ -305,14 +316,11 @@ impl<'a> Reader<'a> {
 
     fn map(&mut self, depth: usize) -> Result<BTreeMap<String, AttributeValue>, StorageError> {
         let n = self.count()?;
-        // Names were written in strictly increasing order; checking that
-        // (which also rules out duplicates) lets the map be bulk-built.
+        // Names come in strictly increasing order (checked), so the map can
+        // be bulk-built.
         let mut entries: Vec<(String, AttributeValue)> = Vec::with_capacity(n);
         for _ in 0..n {
-            let name = self.string()?;
-            if entries.last().is_some_and(|(prev, _)| *prev >= name) {
-                return Err(self.corrupt("attribute names out of order or duplicated"));
-            }
+            let name = self.name_after(entries.last().map(|(prev, _)| prev.as_str()))?.to_owned();
             let value = self.value(depth)?;
             entries.push((name, value));
         }
@@ -349,10 +357,7 @@ impl<'a> Reader<'a> {
                 let mut size = 3;
                 let mut previous: Option<&str> = None;
                 for _ in 0..n {
-                    let name = self.str()?;
-                    if previous.is_some_and(|p| p >= name) {
-                        return Err(self.corrupt("attribute names out of order or duplicated"));
-                    }
+                    let name = self.name_after(previous)?;
                     previous = Some(name);
                     size += name.len() + self.value_size_only(depth + 1)? + 1;
                 }
@@ -374,10 +379,7 @@ pub fn stored_size_and_attributes(bytes: &[u8], names: &[&str]) -> Result<(usize
     let mut picked = Item::new();
     let mut previous: Option<&str> = None;
     for _ in 0..n {
-        let name = reader.str()?;
-        if previous.is_some_and(|p| p >= name) {
-            return Err(reader.corrupt("attribute names out of order or duplicated"));
-        }
+        let name = reader.name_after(previous)?;
         previous = Some(name);
         if names.contains(&name) {
             let value = reader.value(0)?;

@@ -363,10 +363,7 @@ fn text_map(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(), S
     out.push(b'{');
     let mut previous: Option<&str> = None;
     for i in 0..n {
-        let name = r.str()?;
-        if previous.is_some_and(|p| p >= name) {
-            return Err(r.corrupt("attribute names out of order or duplicated"));
-        }
+        let name = r.name_after(previous)?;
         previous = Some(name);
         if i > 0 {
             out.push(b',');
@@ -536,13 +533,7 @@ impl Serialize for StoredMap<'_, '_, '_> {
         let mut map = serializer.serialize_map(Some(n))?;
         let mut previous: Option<&str> = None;
         for _ in 0..n {
-            let name = self.walk.read(|r| {
-                let name = r.str()?;
-                if previous.is_some_and(|p| p >= name) {
-                    return Err(r.corrupt("attribute names out of order or duplicated"));
-                }
-                Ok(name)
-            })?;
+            let name = self.walk.read(|r| r.name_after(previous))?;
             previous = Some(name);
             map.serialize_entry(name, &StoredValue { walk: self.walk, depth: self.depth })?;
         }
