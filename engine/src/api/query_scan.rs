@@ -256,7 +256,6 @@ impl<'d> Source<'d> {
         self.index.map_or(keyspace::BASE_TABLE, |(i, _)| i.id)
     }
 
-    /// The `LastEvaluatedKey` naming `item`.
     /// Every key attribute an item read from this source has: the table's,
     /// and the index's when reading one.
     fn key_names(&self) -> Vec<&'d str> {
@@ -271,6 +270,7 @@ impl<'d> Source<'d> {
         names
     }
 
+    /// The `LastEvaluatedKey` naming `item`.
     fn key_of(&self, item: &Item) -> Item {
         match self.index {
             Some((index, _)) => index::entry_key_attributes(self.def, index, item),
