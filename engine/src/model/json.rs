@@ -20,6 +20,7 @@
 //!
 //! Output writes numbers in canonical text and binary as standard base64.
 
+use super::json_text::first_special;
 use super::item::{
     Reader, MAX_DECODE_DEPTH, T_B, T_BS, T_FALSE, T_L, T_M, T_NS, T_NULL, T_N_NEG, T_N_POS, T_N_ZERO, T_S, T_SS, T_TRUE,
 };
@@ -436,16 +437,12 @@ fn text_value(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(),
 /// A JSON string with serde_json's escapes: `"` and `\\`, the five short
 /// forms for control characters that have one, `\u00xx` for the rest.
 fn text_string(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    let mut rest = s.as_bytes();
+    out.reserve(rest.len() + 2);
     out.push(b'"');
-    if !needs_escape(bytes) {
-        out.extend_from_slice(bytes);
-        out.push(b'"');
-        return;
-    }
-    let mut start = 0;
-    for (i, &b) in bytes.iter().enumerate() {
+    while let Some(at) = first_special(rest) {
+        out.extend_from_slice(&rest[..at]);
+        let b = rest[at];
         let escape: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
@@ -454,41 +451,18 @@ fn text_string(out: &mut Vec<u8>, s: &str) {
             b'\t' => b"\\t",
             0x08 => b"\\b",
             0x0c => b"\\f",
-            0x00..=0x1f => b"",
-            _ => continue,
+            _ => b"",
         };
-        out.extend_from_slice(&bytes[start..i]);
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
             out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(b >> 4) as usize], HEX[(b & 0xf) as usize]]);
         } else {
             out.extend_from_slice(escape);
         }
-        start = i + 1;
+        rest = &rest[at + 1..];
     }
-    out.extend_from_slice(&bytes[start..]);
+    out.extend_from_slice(rest);
     out.push(b'"');
-}
-
-/// Whether any byte of `bytes` is a control character, `"` or `\\`, tested
-/// eight bytes at a time (most strings have none).
-fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A high bit for a zero byte of `w`, or for a byte below `n` (n ≤ 128):
-    // exact as to whether there is one, which is all this asks.
-    let zero = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
-    let below = |w: u64, n: u64| w.wrapping_sub(ONES * n) & !w & HIGHS;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(word);
-        let w = u64::from_le_bytes(le);
-        if below(w, 0x20) | zero(w ^ (ONES * 0x22)) | zero(w ^ (ONES * 0x5c)) != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// A number's canonical text, quoted (it never needs escapes).
@@ -648,21 +622,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn needs_escape_finds_every_escaped_byte_at_every_position() {
-        for len in 0..20 {
-            for at in 0..len {
-                for b in 0u8..=255 {
-                    let mut bytes = vec![b'a'; len];
-                    bytes[at] = b;
-                    let naive = bytes.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\');
-                    assert_eq!(needs_escape(&bytes), naive, "byte {b:#x} at {at} of {len}");
-                }
-            }
-        }
-        // Bytes of multi-byte characters are never escaped.
-        assert!(!needs_escape("é😀 ünïcode text".as_bytes()));
-    }
     use serde_json::json;
 
     fn err(v: Value) -> (String, String) {
