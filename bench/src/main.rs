@@ -24,6 +24,12 @@ mod stores;
 mod workload;
 
 use std::path::Path;
+
+/// One allocator for every store in the native build, as a server embedding
+/// them would choose: the figures compare the stores, not glibc's malloc.
+#[cfg(feature = "native-peers")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use stores::Res;
 #[cfg(feature = "native-peers")]
 use stores::Store;
