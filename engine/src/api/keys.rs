@@ -8,7 +8,7 @@
 //! key attributes and answers any mismatch with
 //! `The provided key element does not match the schema`.
 
-use super::{keyspace, values};
+use super::keyspace;
 use crate::error::{Error, Result};
 use crate::model::schema::{KeyAttribute, KeySchema, ScalarType, TableDef};
 use crate::model::value::{AttributeValue, Item};
@@ -125,11 +125,24 @@ fn key_parts(schema: &KeySchema) -> impl Iterator<Item = (&KeyAttribute, bool)> 
 /// The base-table tree key of an item whose key attributes were checked.
 pub fn encode_primary_key(def: &TableDef, item: &Item) -> Vec<u8> {
     let ks = &def.key_schema;
-    // Callers checked that the key attributes are present and of key types,
-    // so the encodings cannot fail.
-    let pk = item.get(&ks.hash.name).map(values::encode_key_value).unwrap_or_default();
-    let mut key = keyspace::partition_prefix(def.id, keyspace::BASE_TABLE, &pk);
-    if let Some(sk) = ks.range.as_ref().and_then(|r| item.get(&r.name)) {
+    let pk = item.get(&ks.hash.name);
+    let sk = ks.range.as_ref().and_then(|r| item.get(&r.name));
+    // Room for an encoded value: its bytes plus the terminator (a few
+    // more only when it holds zero bytes), or a number's at most 21.
+    let size = |v: Option<&AttributeValue>| match v {
+        Some(AttributeValue::S(s)) => s.len() + 2,
+        Some(AttributeValue::B(b)) => b.len() + 2,
+        _ => 24,
+    };
+    let mut key = keyspace::item_key_with(def.id, keyspace::BASE_TABLE, size(pk), |out| {
+        // Callers checked that the key attributes are present and of key
+        // types, so the encodings cannot fail.
+        if let Some(pk) = pk {
+            let _ = crate::model::key::encode_key_value(pk, out);
+        }
+    });
+    if let Some(sk) = sk {
+        key.reserve(size(Some(sk)));
         let _ = crate::model::key::encode_key_value(sk, &mut key);
     }
     key

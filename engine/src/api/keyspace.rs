@@ -48,6 +48,19 @@ pub fn partition_prefix(table_id: u32, index_id: u8, pk_encoded: &[u8]) -> Vec<u
     key
 }
 
+/// The key of one partition's item with `encode` appending the encoded
+/// partition key and (optionally) sort key: one buffer, the partition hash
+/// filled in over the bytes of the partition key once they are written.
+pub fn item_key_with(table_id: u32, index_id: u8, capacity: usize, encode_pk: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut key = Vec::with_capacity(9 + capacity);
+    key.extend_from_slice(&index_prefix(table_id, index_id));
+    key.extend_from_slice(&[0; 4]);
+    encode_pk(&mut key);
+    let hash = partition_hash(&key[9..]);
+    key[5..9].copy_from_slice(&hash.to_be_bytes());
+    key
+}
+
 /// The full key of one item (or index entry).
 pub fn item_key(table_id: u32, index_id: u8, pk_encoded: &[u8], sk_encoded: &[u8]) -> Vec<u8> {
     let mut key = partition_prefix(table_id, index_id, pk_encoded);
@@ -155,5 +168,19 @@ mod tests {
         assert!(k >= ts && k < te);
         let p = partition_prefix(9, 0, b"abc\0");
         assert!(k.starts_with(&p));
+    }
+
+    #[test]
+    fn a_key_built_in_one_buffer_is_the_key_built_from_parts() {
+        for pk in [&b""[..], b"abc\0", b"a longer partition key"] {
+            let one = item_key_with(7, 3, 0, |out| {
+                out.extend_from_slice(pk);
+                out.extend_from_slice(b"sk")
+            });
+            // The hash covers everything `encode_pk` wrote.
+            let mut both = pk.to_vec();
+            both.extend_from_slice(b"sk");
+            assert_eq!(one, item_key(7, 3, &both, b""));
+        }
     }
 }

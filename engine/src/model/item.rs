@@ -191,6 +191,18 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Result<u128, StorageError> {
+        // Most lengths, counts and exponents fit one byte.
+        if let Some(&b) = self.buf.get(self.pos) {
+            if b < 0x80 {
+                self.pos += 1;
+                return Ok(u128::from(b));
+            }
+        }
+        self.long_varint()
+    }
+
+    #[cold]
+    fn long_varint(&mut self) -> Result<u128, StorageError> {
         let mut value: u128 = 0;
         let mut shift = 0;
         loop {
@@ -226,6 +238,11 @@ impl<'a> Reader<'a> {
     /// A string, borrowed from the encoded bytes.
     pub(crate) fn str(&mut self) -> Result<&'a str, StorageError> {
         let bytes = self.bytes()?;
+        if bytes.is_ascii() {
+            // SAFETY: ASCII bytes are valid UTF-8. Most names and strings are
+            // ASCII, and this check costs a fraction of the full one.
+            return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+        }
         std::str::from_utf8(bytes).map_err(|_| self.corrupt("string is not UTF-8"))
     }
 

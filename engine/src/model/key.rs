@@ -182,14 +182,15 @@ fn corrupt(what: &str, offset: u64) -> StorageError {
     StorageError::corrupted(format!("key encoding: {what}"), offset)
 }
 
-fn escape_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+fn escape_bytes(mut bytes: &[u8], out: &mut Vec<u8>) {
     out.reserve(bytes.len() + 2);
-    for &b in bytes {
-        out.push(b);
-        if b == 0 {
-            out.push(ESCAPE);
-        }
+    // Runs without a zero byte (most keys are one run) are copied whole.
+    while let Some(zero) = bytes.iter().position(|&b| b == 0) {
+        out.extend_from_slice(&bytes[..=zero]);
+        out.push(ESCAPE);
+        bytes = &bytes[zero + 1..];
     }
+    out.extend_from_slice(bytes);
 }
 
 fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
