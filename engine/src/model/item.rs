@@ -61,6 +61,10 @@ pub(crate) const T_M: u8 = 0x0D;
 pub(crate) const MAX_DECODE_DEPTH: usize = 40;
 
 fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+    if v < 0x80 {
+        out.push(v as u8);
+        return;
+    }
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
         v >>= 7;
@@ -139,11 +143,30 @@ pub fn encode_item_into(item: &Item, out: &mut Vec<u8>) {
     put_map(out, item);
 }
 
-/// The encoding of `item`.
+/// The encoding of `item`, in a buffer of exactly its length (the memtable
+/// keeps it as it is). It is written into a reused scratch buffer first:
+/// measuring the item to size the buffer would cost more than the copy.
 pub fn encode_item(item: &Item) -> Vec<u8> {
-    let mut out = Vec::with_capacity(item_size(item) + 2 * item.len() + 8);
-    encode_item_into(item, &mut out);
-    out
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+        Ok(mut buf) => {
+            buf.clear();
+            encode_item_into(item, &mut buf);
+            let out = buf.to_vec();
+            // A huge item's buffer is not kept for the next one.
+            if buf.capacity() > 64 * 1024 {
+                *buf = Vec::new();
+            }
+            out
+        }
+        Err(_) => {
+            let mut out = Vec::new();
+            encode_item_into(item, &mut out);
+            out
+        }
+    })
 }
 
 /// Decode an item written by [`encode_item`].

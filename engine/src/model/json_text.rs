@@ -148,6 +148,16 @@ impl<'a> Scanner<'a> {
         }
     }
 
+    /// A value's descriptor (`S`, `BOOL`, ...): the bytes of a string of at
+    /// most four letters without escapes (a descriptor has no other form).
+    fn descriptor(&mut self) -> Option<&'a [u8]> {
+        self.expect(b'"')?;
+        let rest = &self.text.as_bytes()[self.pos..];
+        let len = rest.iter().take(5).position(|&b| b == b'"')?;
+        self.pos += len + 1;
+        Some(&rest[..len])
+    }
+
     /// The character of a `\u` escape whose four hex digits come next; a
     /// surrogate must be a high one followed by an escaped low one.
     fn unicode_escape(&mut self) -> Option<char> {
@@ -241,26 +251,26 @@ impl<'a> Scanner<'a> {
             return None;
         }
         self.expect(b'{')?;
-        let descriptor = self.string()?;
+        let descriptor = self.descriptor()?;
         self.expect(b':')?;
-        let value = match &*descriptor {
-            "S" => AttributeValue::S(self.string()?.into_owned()),
-            "N" => AttributeValue::N(Number::parse(&self.string()?).ok()?),
-            "B" => AttributeValue::B(decode_base64(&self.string()?).ok()?),
-            "BOOL" => AttributeValue::Bool(self.boolean()?),
-            "NULL" => match self.boolean()? {
+        let value = match descriptor {
+            b"S" => AttributeValue::S(self.string()?.into_owned()),
+            b"N" => AttributeValue::N(Number::parse(&self.string()?).ok()?),
+            b"B" => AttributeValue::B(decode_base64(&self.string()?).ok()?),
+            b"BOOL" => AttributeValue::Bool(self.boolean()?),
+            b"NULL" => match self.boolean()? {
                 true => AttributeValue::Null,
                 false => return None,
             },
-            "SS" => string_set_of(texts(&self.strings()?)).ok()?,
-            "NS" => number_set_of(&texts(&self.strings()?)).ok()?,
-            "BS" => binary_set_of(&texts(&self.strings()?)).ok()?,
-            "L" => {
+            b"SS" => string_set_of(texts(&self.strings()?)).ok()?,
+            b"NS" => number_set_of(&texts(&self.strings()?)).ok()?,
+            b"BS" => binary_set_of(&texts(&self.strings()?)).ok()?,
+            b"L" => {
                 let mut list = Vec::new();
                 self.elements(|s| Some(list.push(s.value(level + 1)?)))?;
                 AttributeValue::L(list)
             }
-            "M" => AttributeValue::M(self.map(level + 1)?),
+            b"M" => AttributeValue::M(self.map(level + 1)?),
             _ => return None,
         };
         // Exactly one descriptor.
@@ -365,6 +375,8 @@ mod tests {
             r#"{"a": {"S": "x"}"#,
             r#"{"a": {"S": "x"}} x"#,
             r#"[]"#,
+            // A descriptor written with an escape is left to the tree.
+            r#"{"a": {"\u0053": "x"}}"#,
         ] {
             assert_eq!(direct(text), None, "{text}");
         }
