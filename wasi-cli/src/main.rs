@@ -18,6 +18,10 @@ mod progress;
 mod serve;
 mod session;
 
+#[cfg(not(target_os = "wasi"))]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::Parser;
 use cli::{Cli, Command};
 use commands::items::Target;
