@@ -20,7 +20,7 @@
 //!
 //! Output writes numbers in canonical text and binary as standard base64.
 
-use super::json_text::first_special;
+use super::json_text::{first_special, first_special_or_wide};
 use super::item::{
     Reader, MAX_DECODE_DEPTH, T_B, T_BS, T_FALSE, T_L, T_M, T_NS, T_NULL, T_N_NEG, T_N_POS, T_N_ZERO, T_S, T_SS, T_TRUE,
 };
@@ -362,14 +362,19 @@ fn fail<E: serde::ser::Error>(slot: &RefCell<Option<StorageError>>, e: StorageEr
 fn text_map(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(), StorageError> {
     let n = r.count()?;
     out.push(b'{');
-    let mut previous: Option<&str> = None;
+    let mut previous: Option<&[u8]> = None;
     for i in 0..n {
-        let name = r.name_after(previous)?;
-        previous = Some(name);
         if i > 0 {
             out.push(b',');
         }
-        text_string(out, name);
+        // The checks of `Reader::name_after`, in its order, on the bytes
+        // (byte order is character order in UTF-8).
+        let name = r.bytes()?;
+        stored_string(r, out, name)?;
+        if previous.is_some_and(|p| p >= name) {
+            return Err(r.corrupt("attribute names out of order or duplicated"));
+        }
+        previous = Some(name);
         out.push(b':');
         text_value(r, out, depth)?;
     }
@@ -389,7 +394,8 @@ fn text_value(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(),
     match tag {
         T_S => {
             out.extend_from_slice(b"{\"S\":");
-            text_string(out, r.str()?);
+            let s = r.bytes()?;
+            stored_string(r, out, s)?;
         }
         T_N_POS | T_N_NEG | T_N_ZERO => {
             out.extend_from_slice(b"{\"N\":");
@@ -416,7 +422,10 @@ fn text_value(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(),
                     out.push(b',');
                 }
                 match tag {
-                    T_SS => text_string(out, r.str()?),
+                    T_SS => {
+                        let s = r.bytes()?;
+                        stored_string(r, out, s)?;
+                    }
                     T_NS => text_number(out, &r.number()?),
                     T_BS => text_base64(out, r.bytes()?),
                     _ => text_value(r, out, depth + 1)?,
@@ -431,6 +440,31 @@ fn text_value(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(),
         }
     }
     out.push(b'}');
+    Ok(())
+}
+
+/// A stored string as a JSON string, checking that it is UTF-8 as
+/// `Reader::str` does (same error, same place) in the same pass as looking
+/// for bytes to escape: a string that is all ASCII is read once.
+fn stored_string(r: &Reader<'_>, out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), StorageError> {
+    let ascii = match first_special_or_wide(bytes) {
+        None => {
+            out.reserve(bytes.len() + 2);
+            out.push(b'"');
+            out.extend_from_slice(bytes);
+            out.push(b'"');
+            return Ok(());
+        }
+        Some(at) if bytes[at] < 0x80 => bytes.is_ascii(),
+        Some(_) => false,
+    };
+    let s = if ascii {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        unsafe { std::str::from_utf8_unchecked(bytes) }
+    } else {
+        std::str::from_utf8(bytes).map_err(|_| r.corrupt("string is not UTF-8"))?
+    };
+    text_string(out, s);
     Ok(())
 }
 

@@ -31,6 +31,30 @@ use std::collections::BTreeMap;
 /// as it is — `"`, `\\` or a control character — tested eight bytes at a
 /// time (most strings have none).
 pub(crate) fn first_special(bytes: &[u8]) -> Option<usize> {
+    first_of::<false>(bytes)
+}
+
+/// [`first_special`], also stopping at the first byte that is not ASCII.
+pub(crate) fn first_special_or_wide(bytes: &[u8]) -> Option<usize> {
+    first_of::<true>(bytes)
+}
+
+/// Bytes [`first_of`] stops at, one bit per class: special, and not ASCII.
+const CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        if b < 0x20 || b == b'"' as usize || b == b'\\' as usize {
+            class[b] = 1;
+        } else if b >= 0x80 {
+            class[b] = 2;
+        }
+        b += 1;
+    }
+    class
+};
+
+fn first_of<const WIDE: bool>(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // A high bit for each byte of `w` below `n` (n ≤ 128). A borrow runs
@@ -42,13 +66,15 @@ pub(crate) fn first_special(bytes: &[u8]) -> Option<usize> {
         let mut le = [0u8; 8];
         le.copy_from_slice(word);
         let w = u64::from_le_bytes(le);
-        let hits = below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1);
+        let wide = if WIDE { w & HIGHS } else { 0 };
+        let hits = below(w, 0x20) | below(w ^ (ONES * 0x22), 1) | below(w ^ (ONES * 0x5c), 1) | wide;
         if hits != 0 {
             return Some(at + (hits.trailing_zeros() / 8) as usize);
         }
         at += 8;
     }
-    bytes[at..].iter().position(|&b| b < 0x20 || b == b'"' || b == b'\\').map(|p| at + p)
+    let stop = if WIDE { 3 } else { 1 };
+    bytes[at..].iter().position(|&b| CLASS[b as usize] & stop != 0).map(|p| at + p)
 }
 
 /// A forward pass over JSON text. Every method returns `None` where the
@@ -314,8 +340,18 @@ mod tests {
                 }
             }
         }
-        // Bytes of multi-byte characters are never special.
+        // Bytes of multi-byte characters are never special, but they are wide.
         assert_eq!(first_special("é😀 ünïcode text".as_bytes()), None);
+        for len in 0..20 {
+            for at in 0..len {
+                for b in 0u8..=255 {
+                    let mut bytes = vec![b'a'; len];
+                    bytes[at] = b;
+                    let naive = bytes.iter().position(|&c| c < 0x20 || c == b'"' || c == b'\\' || c >= 0x80);
+                    assert_eq!(first_special_or_wide(&bytes), naive, "byte {b:#x} at {at} of {len}");
+                }
+            }
+        }
     }
 
     #[test]
