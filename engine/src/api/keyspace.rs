@@ -41,16 +41,13 @@ pub fn partition_hash(pk_encoded: &[u8]) -> u32 {
 
 /// The prefix shared by every key of one partition.
 pub fn partition_prefix(table_id: u32, index_id: u8, pk_encoded: &[u8]) -> Vec<u8> {
-    let mut key = Vec::with_capacity(9 + pk_encoded.len() + 16);
-    key.extend_from_slice(&index_prefix(table_id, index_id));
-    key.extend_from_slice(&partition_hash(pk_encoded).to_be_bytes());
-    key.extend_from_slice(pk_encoded);
-    key
+    item_key_with(table_id, index_id, pk_encoded.len() + 16, |out| out.extend_from_slice(pk_encoded))
 }
 
-/// The key of one partition's item with `encode` appending the encoded
-/// partition key and (optionally) sort key: one buffer, the partition hash
-/// filled in over the bytes of the partition key once they are written.
+/// [`partition_prefix`] with `encode_pk` appending the encoded partition key
+/// straight into the key's buffer (with room for `capacity` bytes after the
+/// prefix): the partition hash is filled in over what it wrote. A sort key
+/// goes on after it returns.
 pub fn item_key_with(table_id: u32, index_id: u8, capacity: usize, encode_pk: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
     let mut key = Vec::with_capacity(9 + capacity);
     key.extend_from_slice(&index_prefix(table_id, index_id));

@@ -261,6 +261,11 @@ impl<'a> Reader<'a> {
     /// A string, borrowed from the encoded bytes.
     pub(crate) fn str(&mut self) -> Result<&'a str, StorageError> {
         let bytes = self.bytes()?;
+        self.utf8(bytes)
+    }
+
+    /// The bytes of a string just read, checked to be UTF-8.
+    pub(crate) fn utf8(&self, bytes: &'a [u8]) -> Result<&'a str, StorageError> {
         if bytes.is_ascii() {
             // SAFETY: ASCII bytes are valid UTF-8. Most names and strings are
             // ASCII, and this check costs a fraction of the full one.
@@ -274,10 +279,17 @@ impl<'a> Reader<'a> {
     /// out duplicates).
     pub(crate) fn name_after(&mut self, previous: Option<&str>) -> Result<&'a str, StorageError> {
         let name = self.str()?;
+        self.check_name_order(previous.map(str::as_bytes), name.as_bytes())?;
+        Ok(name)
+    }
+
+    /// The order check of [`Self::name_after`], on a name's bytes (byte
+    /// order is character order in UTF-8).
+    pub(crate) fn check_name_order(&self, previous: Option<&[u8]>, name: &[u8]) -> Result<(), StorageError> {
         if previous.is_some_and(|p| p >= name) {
             return Err(self.corrupt("attribute names out of order or duplicated"));
         }
-        Ok(name)
+        Ok(())
     }
 
     fn string(&mut self) -> Result<String, StorageError> {

@@ -367,13 +367,10 @@ fn text_map(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(), S
         if i > 0 {
             out.push(b',');
         }
-        // The checks of `Reader::name_after`, in its order, on the bytes
-        // (byte order is character order in UTF-8).
+        // The checks of `Reader::name_after`, in its order.
         let name = r.bytes()?;
         stored_string(r, out, name)?;
-        if previous.is_some_and(|p| p >= name) {
-            return Err(r.corrupt("attribute names out of order or duplicated"));
-        }
+        r.check_name_order(previous, name)?;
         previous = Some(name);
         out.push(b':');
         text_value(r, out, depth)?;
@@ -443,28 +440,18 @@ fn text_value(r: &mut Reader<'_>, out: &mut Vec<u8>, depth: usize) -> Result<(),
     Ok(())
 }
 
-/// A stored string as a JSON string, checking that it is UTF-8 as
-/// `Reader::str` does (same error, same place) in the same pass as looking
-/// for bytes to escape: a string that is all ASCII is read once.
-fn stored_string(r: &Reader<'_>, out: &mut Vec<u8>, bytes: &[u8]) -> Result<(), StorageError> {
-    let ascii = match first_special_or_wide(bytes) {
-        None => {
-            out.reserve(bytes.len() + 2);
-            out.push(b'"');
-            out.extend_from_slice(bytes);
-            out.push(b'"');
-            return Ok(());
-        }
-        Some(at) if bytes[at] < 0x80 => bytes.is_ascii(),
-        Some(_) => false,
-    };
-    let s = if ascii {
-        // SAFETY: ASCII bytes are valid UTF-8.
-        unsafe { std::str::from_utf8_unchecked(bytes) }
-    } else {
-        std::str::from_utf8(bytes).map_err(|_| r.corrupt("string is not UTF-8"))?
-    };
-    text_string(out, s);
+/// A stored string as a JSON string, checked to be UTF-8 as `Reader::str`
+/// checks it (same error, same place). A string with nothing to escape and
+/// no wide byte, the common case, is copied after one pass over it.
+fn stored_string<'a>(r: &Reader<'a>, out: &mut Vec<u8>, bytes: &'a [u8]) -> Result<(), StorageError> {
+    if first_special_or_wide(bytes).is_none() {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return Ok(());
+    }
+    text_string(out, r.utf8(bytes)?);
     Ok(())
 }
 
