@@ -16,15 +16,25 @@
 //! shortcut answers, the tree decoder gives the same request.
 
 use super::json::{check_table_name_length, is_resource_name};
-use crate::model::json_text::Scanner;
+use super::keys::key_of_item;
+use super::values::MAX_ITEM_BYTES;
+use super::write::{commit, resolve_table};
+use crate::db::Database;
+use crate::error::Result;
+use crate::lsm::WriteBatch;
+use crate::model::item::{decode_value, exact};
+use crate::model::json_text::{EncodedItem, Scanner};
 use crate::model::request::{Expressions, GetItemRequest, PutItemRequest, ReturnValues};
 use crate::model::value::Item;
 
 /// The members a shortcut request may have.
 #[derive(Default)]
-struct Members {
+struct Members<'a> {
     table_name: Option<String>,
     item: Option<Item>,
+    /// The item in stored form, and what was learnt of it on the way
+    /// ([`Operation::StoredPut`]).
+    stored: Option<(Vec<u8>, EncodedItem<'a>)>,
     return_values: Option<ReturnValues>,
     return_old_on_condition_failure: Option<bool>,
     consistent_read: Option<bool>,
@@ -38,6 +48,8 @@ struct Members {
 #[derive(Clone, Copy, PartialEq)]
 enum Operation {
     Put,
+    /// A put whose item is read straight into its stored form.
+    StoredPut,
     Get,
 }
 
@@ -51,10 +63,18 @@ fn one_of(value: &str, allowed: &[&str]) -> Option<()> {
 }
 
 /// Read one member of a request named `name`.
-fn member(s: &mut Scanner<'_>, m: &mut Members, name: &str, operation: Operation) -> Option<()> {
-    let put = operation == Operation::Put;
+fn member<'a>(s: &mut Scanner<'a>, m: &mut Members<'a>, name: &str, operation: Operation) -> Option<()> {
+    let put = operation != Operation::Get;
     match name {
         "TableName" => once(&mut m.table_name, s.string()?.into_owned()),
+        "Item" if operation == Operation::StoredPut => {
+            let mut found = None;
+            let bytes = exact(|out| {
+                found = Some(s.encoded_item(out)?);
+                Some(())
+            })?;
+            once(&mut m.stored, (bytes, found?))
+        }
         "Item" if put => once(&mut m.item, s.item()?),
         "Key" if !put => once(&mut m.item, s.item()?),
         "ReturnValues" if put => once(&mut m.return_values, ReturnValues::parse(&s.string()?)?),
@@ -79,13 +99,13 @@ fn member(s: &mut Scanner<'_>, m: &mut Members, name: &str, operation: Operation
 
 /// The members of `text`, when it is a request the shortcut takes: a JSON
 /// object, nothing after it, and a valid table name.
-fn members(text: &str, operation: Operation) -> Option<Members> {
+fn members(text: &str, operation: Operation) -> Option<Members<'_>> {
     let mut s = Scanner::new(text);
     let mut m = Members::default();
     s.members(|s, name| member(s, &mut m, &name, operation))?;
     s.end()?;
     let name = m.table_name.as_deref()?;
-    if check_table_name_length(name).is_err() || !is_resource_name(name) || m.item.is_none() {
+    if check_table_name_length(name).is_err() || !is_resource_name(name) || (m.item.is_none() && m.stored.is_none()) {
         return None;
     }
     Some(m)
@@ -102,6 +122,43 @@ pub(crate) fn put_item(text: &str) -> Option<PutItemRequest> {
         return_values: m.return_values.unwrap_or_default(),
         return_old_on_condition_failure: m.return_old_on_condition_failure.unwrap_or(false),
     })
+}
+
+/// A PutItem of a table name, an item and the return options, done with
+/// the item read straight into its stored form: no item is built, checked
+/// and encoded on the way. `None` (nothing done) unless the put needs
+/// nothing but the item's bytes and its key: no old item to return, and a
+/// table with no secondary index and no attribute schema, whose checks want
+/// the item itself. Every check the tree path makes of such a put is made
+/// here with the same rules (size, then key) on what the scanner learnt of
+/// the item; a put that fails one declines, and the tree path reports the
+/// error.
+pub(crate) fn put_item_stored(db: &Database, text: &str) -> Option<Result<String>> {
+    let m = members(text, Operation::StoredPut)?;
+    if !matches!(m.return_values, None | Some(ReturnValues::None)) {
+        return None;
+    }
+    let (bytes, found) = m.stored?;
+    // Held until the commit, as on the tree path: no table change between.
+    let catalog = db.catalog_read();
+    let def = resolve_table(&catalog, m.table_name.as_deref()?).ok()?;
+    if !def.local_indexes.is_empty() || !def.global_indexes.is_empty() || def.attribute_schema.is_some() {
+        return None;
+    }
+    if found.size() > MAX_ITEM_BYTES {
+        return None;
+    }
+    let mut key_attributes = Item::new();
+    for attribute in def.key_schema.attributes() {
+        let range = found.value_range(&attribute.name)?;
+        key_attributes.insert(attribute.name.clone(), decode_value(bytes.get(range)?).ok()?);
+    }
+    let key = key_of_item(&def, &key_attributes).ok()?;
+    let mut batch = WriteBatch::new();
+    batch.put(key, bytes);
+    let answer = commit(db.tree_write(), batch).map(|()| "{}".to_string());
+    drop(catalog);
+    Some(answer)
 }
 
 /// A GetItem of a table name, a key, and optionally `ConsistentRead` and a
@@ -233,6 +290,88 @@ mod tests {
             prop_assert_eq!(Ok(fast), parse_get_item(r).map_err(|e| e.to_string()));
             Ok(true)
         });
+    }
+
+    /// Two databases, each with table `Users` keyed by `pk` and table
+    /// `Indexed` with a global index (which the stored put declines).
+    fn twin_databases() -> (Database, Database) {
+        let make = || {
+            let db = Database::in_memory().unwrap();
+            db.execute("CreateTable", &json!({"TableName": "Users",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "BillingMode": "PAY_PER_REQUEST"})).unwrap();
+            db
+        };
+        (make(), make())
+    }
+
+    #[test]
+    fn a_put_the_stored_way_answers_and_stores_what_the_tree_way_does() {
+        let (fast, tree) = twin_databases();
+        let keys = [json!({"S": "k1"}), json!({"S": "k2"}), json!({"S": ""}), json!({"N": "1"}), Value::Null];
+        let counter = std::cell::Cell::new(0usize);
+        compare("Item", |r| {
+            let mut r = r.clone();
+            let i = counter.get();
+            counter.set(i + 1);
+            if let Some(item) = r.get_mut("Item").and_then(Value::as_object_mut) {
+                match &keys[i % keys.len()] {
+                    Value::Null => None,
+                    key => item.insert("pk".into(), key.clone()),
+                };
+            }
+            let text = r.to_string();
+            let (answer, taken) = match put_item_stored(&fast, &text) {
+                Some(answer) => (answer, true),
+                None => (fast.execute_json("PutItem", &text), false),
+            };
+            let expected = tree.execute("PutItem", &r);
+            prop_assert_eq!(
+                answer.map_err(|e| (e.name(), e.to_string())),
+                expected.map(|v| v.to_string()).map_err(|e| (e.name(), e.to_string()))
+            );
+            for key in ["k1", "k2"] {
+                let get = json!({"TableName": "Users", "Key": {"pk": {"S": key}}});
+                prop_assert_eq!(fast.execute("GetItem", &get).unwrap(), tree.execute("GetItem", &get).unwrap());
+            }
+            Ok(taken)
+        });
+    }
+
+    #[test]
+    fn the_stored_put_leaves_indexes_schemas_and_old_items_to_the_tree() {
+        let (db, _) = twin_databases();
+        db.execute("CreateTable", &json!({"TableName": "Indexed",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "g", "AttributeType": "S"}],
+            "GlobalSecondaryIndexes": [{"IndexName": "byG",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"}}],
+            "BillingMode": "PAY_PER_REQUEST"})).unwrap();
+        let put = |table: &str, extra: &str| {
+            format!(r#"{{"TableName": "{table}", "Item": {{"pk": {{"S": "a"}}, "g": {{"S": "x"}}}}{extra}}}"#)
+        };
+        assert!(put_item_stored(&db, &put("Users", "")).is_some());
+        assert!(put_item_stored(&db, &put("Users", r#", "ReturnValues": "NONE""#)).is_some());
+        assert!(put_item_stored(&db, &put("Users", r#", "ReturnValues": "ALL_OLD""#)).is_none());
+        assert!(put_item_stored(&db, &put("Indexed", "")).is_none());
+        assert!(put_item_stored(&db, &put("Missing", "")).is_none());
+        // 400 KB as DynamoDB counts it is the most an item may hold.
+        let sized = |bytes: usize| {
+            let big = "x".repeat(bytes - "pk".len() - "a".len() - "big".len());
+            format!(r#"{{"TableName": "Users", "Item": {{"pk": {{"S": "a"}}, "big": {{"S": "{big}"}}}}}}"#)
+        };
+        assert!(put_item_stored(&db, &sized(MAX_ITEM_BYTES)).is_some());
+        assert!(put_item_stored(&db, &sized(MAX_ITEM_BYTES + 1)).is_none());
+        let error = db.execute_json("PutItem", &sized(MAX_ITEM_BYTES + 1)).unwrap_err();
+        assert_eq!((error.name(), error.to_string().as_str()), ("ValidationException", "Item size has exceeded the maximum allowed size"));
+        // The index still gets its entry through the text door.
+        db.execute_json("PutItem", &put("Indexed", "")).unwrap();
+        let query = json!({"TableName": "Indexed", "IndexName": "byG", "KeyConditionExpression": "g = :g",
+                           "ExpressionAttributeValues": {":g": {"S": "x"}}});
+        assert_eq!(db.execute("Query", &query).unwrap()["Count"], json!(1));
     }
 
     #[test]

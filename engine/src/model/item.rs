@@ -60,7 +60,7 @@ pub(crate) const T_M: u8 = 0x0D;
 /// Deeper than any item DynamoDB accepts (32 levels), so only damage reaches it.
 pub(crate) const MAX_DECODE_DEPTH: usize = 40;
 
-fn put_varint(out: &mut Vec<u8>, mut v: u128) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut v: u128) {
     if v < 0x80 {
         out.push(v as u8);
         return;
@@ -72,7 +72,7 @@ fn put_varint(out: &mut Vec<u8>, mut v: u128) {
     out.push(v as u8);
 }
 
-fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn put_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     put_varint(out, bytes.len() as u128);
     out.extend_from_slice(bytes);
 }
@@ -89,7 +89,7 @@ fn put_number(out: &mut Vec<u8>, n: &Number) {
     put_varint(out, u128::from(zigzag));
 }
 
-fn put_value(out: &mut Vec<u8>, value: &AttributeValue) {
+pub(crate) fn put_value(out: &mut Vec<u8>, value: &AttributeValue) {
     match value {
         AttributeValue::S(s) => {
             out.push(T_S);
@@ -144,17 +144,27 @@ pub fn encode_item_into(item: &Item, out: &mut Vec<u8>) {
 }
 
 /// The encoding of `item`, in a buffer of exactly its length (the memtable
-/// keeps it as it is). It is written into a reused scratch buffer first:
-/// measuring the item to size the buffer would cost more than the copy.
+/// keeps it as it is).
 pub fn encode_item(item: &Item) -> Vec<u8> {
+    exact(|out| {
+        encode_item_into(item, out);
+        Some(())
+    })
+    .unwrap_or_default()
+}
+
+/// What `write` appends to an empty buffer, in a buffer of exactly its
+/// length, or `None` if `write` gives up. It is written into a reused
+/// scratch buffer first: measuring an item to size the buffer would cost
+/// more than the copy.
+pub(crate) fn exact(write: impl FnOnce(&mut Vec<u8>) -> Option<()>) -> Option<Vec<u8>> {
     thread_local! {
         static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
     SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
         Ok(mut buf) => {
             buf.clear();
-            encode_item_into(item, &mut buf);
-            let out = buf.to_vec();
+            let out = write(&mut buf).map(|()| buf.to_vec());
             // A huge item's buffer is not kept for the next one.
             if buf.capacity() > 64 * 1024 {
                 *buf = Vec::new();
@@ -163,8 +173,7 @@ pub fn encode_item(item: &Item) -> Vec<u8> {
         }
         Err(_) => {
             let mut out = Vec::new();
-            encode_item_into(item, &mut out);
-            out
+            write(&mut out).map(|()| out)
         }
     })
 }
@@ -175,6 +184,15 @@ pub fn decode_item(bytes: &[u8]) -> Result<Item, StorageError> {
     let item = reader.map(0)?;
     reader.finish()?;
     Ok(item)
+}
+
+/// Decode one value in stored form (`bytes` holds exactly the value, as
+/// within an encoded item), checked as [`decode_item`] checks values.
+pub(crate) fn decode_value(bytes: &[u8]) -> Result<AttributeValue, StorageError> {
+    let mut reader = Reader { buf: bytes, pos: 0 };
+    let value = reader.value(0)?;
+    reader.finish()?;
+    Ok(value)
 }
 
 /// A forward pass over an encoded item, checking as it goes. Besides
@@ -445,6 +463,12 @@ pub fn stored_size_and_attributes(bytes: &[u8], names: &[&str]) -> Result<(usize
     Ok((size, picked))
 }
 
+/// DynamoDB's size of a list or map value from the sizes of its entries (an
+/// element's, or a name's and its value's): 3 bytes, and 1 per entry.
+pub(crate) fn container_size(entries: impl Iterator<Item = usize>) -> usize {
+    3 + entries.map(|e| e + 1).sum::<usize>()
+}
+
 /// The size DynamoDB bills and limits (400 KB) for a number: one byte per
 /// two significant digits in base-100 alignment, one for the exponent, and
 /// one more for a negative number.
@@ -470,8 +494,8 @@ pub fn value_size(value: &AttributeValue) -> usize {
         AttributeValue::Ss(set) => set.iter().map(String::len).sum(),
         AttributeValue::Ns(set) => set.iter().map(number_size).sum(),
         AttributeValue::Bs(set) => set.iter().map(Vec::len).sum(),
-        AttributeValue::L(list) => 3 + list.iter().map(|v| value_size(v) + 1).sum::<usize>(),
-        AttributeValue::M(map) => 3 + map.iter().map(|(k, v)| k.len() + value_size(v) + 1).sum::<usize>(),
+        AttributeValue::L(list) => container_size(list.iter().map(value_size)),
+        AttributeValue::M(map) => container_size(map.iter().map(|(k, v)| k.len() + value_size(v))),
     }
 }
 

@@ -21,11 +21,13 @@
 //! [`super::json`] would (the rules are the same functions).
 
 use super::json::{binary_set_of, decode_base64, number_set_of, string_set_of, MAX_NESTING_LEVELS};
+use super::item::{container_size, put_bytes, put_value, put_varint, value_size, ITEM_FORMAT_VERSION, T_M, T_S};
 use super::number::Number;
 use super::value::{AttributeValue, Item};
 use std::borrow::Cow;
 use std::collections::btree_map::Entry;
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 /// The index of the first byte of `bytes` that a JSON string cannot hold
 /// as it is — `"`, `\\` or a control character — tested eight bytes at a
@@ -273,13 +275,27 @@ impl<'a> Scanner<'a> {
 
     /// One attribute value at nesting `level` (a top-level value is at 1).
     fn value(&mut self, level: usize) -> Option<AttributeValue> {
+        let descriptor = self.value_start(level)?;
+        let value = self.value_of(descriptor, level)?;
+        // Exactly one descriptor.
+        self.expect(b'}')?;
+        Some(value)
+    }
+
+    /// The opening of a value at `level`: `{`, the descriptor, `:`.
+    fn value_start(&mut self, level: usize) -> Option<&'a [u8]> {
         if level > MAX_NESTING_LEVELS {
             return None;
         }
         self.expect(b'{')?;
         let descriptor = self.descriptor()?;
         self.expect(b':')?;
-        let value = match descriptor {
+        Some(descriptor)
+    }
+
+    /// What follows `descriptor` in a value at `level`.
+    fn value_of(&mut self, descriptor: &[u8], level: usize) -> Option<AttributeValue> {
+        Some(match descriptor {
             b"S" => AttributeValue::S(self.string()?.into_owned()),
             b"N" => AttributeValue::N(Number::parse(&self.string()?).ok()?),
             b"B" => AttributeValue::B(decode_base64(&self.string()?).ok()?),
@@ -298,10 +314,103 @@ impl<'a> Scanner<'a> {
             }
             b"M" => AttributeValue::M(self.map(level + 1)?),
             _ => return None,
+        })
+    }
+
+    /// An `Item` member of a request straight in its stored form
+    /// ([`crate::model::item`]), appended to `out`: exactly the bytes
+    /// `encode_item(&self.item()?)` would be, without building the item.
+    /// Names, strings and maps, most of an item, are copied from the text
+    /// into place; other values go through [`AttributeValue`] and its
+    /// encoder. Also gives the item's DynamoDB size and where each
+    /// attribute's value lies in `out`, so a put needs no second pass.
+    pub fn encoded_item(&mut self, out: &mut Vec<u8>) -> Option<EncodedItem<'a>> {
+        let start = out.len();
+        out.push(ITEM_FORMAT_VERSION);
+        let mut attributes = self.encoded_map(1, out)?;
+        for a in &mut attributes {
+            a.value = a.value.start - start..a.value.end - start;
+        }
+        Some(EncodedItem { attributes })
+    }
+
+    /// A map at `level` in stored form: its entries are encoded as they
+    /// come, then written in name order (the order a `BTreeMap` keeps).
+    fn encoded_map(&mut self, level: usize, out: &mut Vec<u8>) -> Option<Vec<EncodedAttribute<'a>>> {
+        let mut entries: Vec<EncodedAttribute<'a>> = Vec::with_capacity(16);
+        let mut values = Vec::with_capacity(256);
+        self.members(|s, name| {
+            let start = values.len();
+            let size = name.len() + s.encoded_value(level, &mut values)?;
+            entries.push(EncodedAttribute { name, value: start..values.len(), size });
+            Some(())
+        })?;
+        entries.sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        // A name given twice: the tree keeps the last value; let it decide.
+        if entries.windows(2).any(|w| w[0].name == w[1].name) {
+            return None;
+        }
+        put_varint(out, entries.len() as u128);
+        for e in &mut entries {
+            put_bytes(out, e.name.as_bytes());
+            let at = out.len();
+            out.extend_from_slice(&values[e.value.clone()]);
+            e.value = at..out.len();
+        }
+        Some(entries)
+    }
+
+    /// One value at `level` in stored form, appended to `out`; gives its
+    /// DynamoDB size ([`value_size`]).
+    fn encoded_value(&mut self, level: usize, out: &mut Vec<u8>) -> Option<usize> {
+        let descriptor = self.value_start(level)?;
+        let size = match descriptor {
+            b"S" => {
+                let s = self.string()?;
+                out.push(T_S);
+                put_bytes(out, s.as_bytes());
+                s.len()
+            }
+            b"M" => {
+                out.push(T_M);
+                container_size(self.encoded_map(level + 1, out)?.iter().map(|e| e.size))
+            }
+            other => {
+                let value = self.value_of(other, level)?;
+                put_value(out, &value);
+                value_size(&value)
+            }
         };
-        // Exactly one descriptor.
         self.expect(b'}')?;
-        Some(value)
+        Some(size)
+    }
+}
+
+/// One attribute of a map read by [`Scanner::encoded_item`].
+pub struct EncodedAttribute<'a> {
+    pub name: Cow<'a, str>,
+    /// Where the value lies in the item's bytes.
+    pub value: Range<usize>,
+    /// The name's and the value's DynamoDB size.
+    pub size: usize,
+}
+
+/// What [`Scanner::encoded_item`] learns of an item on the way: its
+/// attributes in name order.
+pub struct EncodedItem<'a> {
+    pub attributes: Vec<EncodedAttribute<'a>>,
+}
+
+impl EncodedItem<'_> {
+    /// The item's DynamoDB size ([`crate::model::item::item_size`]).
+    pub fn size(&self) -> usize {
+        self.attributes.iter().map(|a| a.size).sum()
+    }
+
+    /// Where attribute `name`'s value lies in the item's bytes.
+    pub fn value_range(&self, name: &str) -> Option<Range<usize>> {
+        let i = self.attributes.binary_search_by(|a| (*a.name).cmp(name)).ok()?;
+        Some(self.attributes[i].value.clone())
     }
 }
 
@@ -317,11 +426,34 @@ mod tests {
     use proptest::prelude::*;
     use serde_json::{json, Value};
 
+    /// The item the scanner reads from `text`, checking that its stored
+    /// form read straight from the text is the item's encoding, and that
+    /// both ways decline alike.
     fn direct(text: &str) -> Option<Item> {
-        let mut scanner = Scanner::new(text);
-        let item = scanner.item()?;
-        scanner.end()?;
-        Some(item)
+        let item = (|| {
+            let mut scanner = Scanner::new(text);
+            let item = scanner.item()?;
+            scanner.end()?;
+            Some(item)
+        })();
+        let mut encoded = Vec::new();
+        let taken = (|| {
+            let mut scanner = Scanner::new(text);
+            let found = scanner.encoded_item(&mut encoded)?;
+            scanner.end()?;
+            Some(found)
+        })();
+        assert_eq!(taken.is_some(), item.is_some(), "{text}");
+        if let (Some(item), Some(found)) = (&item, taken) {
+            assert_eq!(encoded, crate::model::item::encode_item(item), "{text}");
+            assert_eq!(found.size(), crate::model::item::item_size(item), "{text}");
+            assert_eq!(found.attributes.len(), item.len(), "{text}");
+            for (name, value) in item {
+                let range = found.value_range(name).unwrap();
+                assert_eq!(&crate::model::item::decode_value(&encoded[range]).unwrap(), value, "{text}");
+            }
+        }
+        item
     }
 
     #[test]
