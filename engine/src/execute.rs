@@ -31,9 +31,9 @@ pub(crate) fn execute_text(db: &Database, operation: &str, text: &str) -> Option
         return None;
     }
     Some(match operation {
-        "PutItem" => match api::direct::put_item_stored(db, text) {
-            Some(answer) => answer,
-            None => api::item::put_item_owned(db, api::direct::put_item(text)?).map(|answer| answer.to_string()),
+        "PutItem" => match api::direct::put_item_text(db, text)? {
+            api::direct::PutText::Stored(answer) => answer,
+            api::direct::PutText::Request(request) => api::item::put_item_owned(db, request).map(|answer| answer.to_string()),
         },
         "GetItem" => api::item::get_item_as(db, &api::direct::get_item(text)?, Form::Text).map(Reply::into_text),
         _ => return None,

@@ -24,6 +24,7 @@ use crate::error::Result;
 use crate::lsm::WriteBatch;
 use crate::model::item::{decode_value, exact};
 use crate::model::json_text::{EncodedItem, Scanner};
+use crate::model::schema::TableDef;
 use crate::model::request::{Expressions, GetItemRequest, PutItemRequest, ReturnValues};
 use crate::model::value::Item;
 
@@ -33,7 +34,7 @@ struct Members<'a> {
     table_name: Option<String>,
     item: Option<Item>,
     /// The item in stored form, and what was learnt of it on the way
-    /// ([`Operation::StoredPut`]).
+    /// (instead of `item`, see [`Operation::StoredPut`]).
     stored: Option<(Vec<u8>, EncodedItem<'a>)>,
     return_values: Option<ReturnValues>,
     return_old_on_condition_failure: Option<bool>,
@@ -45,11 +46,15 @@ struct Members<'a> {
     collection_metrics: Option<()>,
 }
 
-#[derive(Clone, Copy, PartialEq)]
-enum Operation {
+#[derive(Clone, Copy)]
+enum Operation<'p> {
     Put,
-    /// A put whose item is read straight into its stored form.
-    StoredPut,
+    /// A put whose item is read straight into its stored form, unless what
+    /// came before it in the request already rules that out: options that
+    /// return the old item, or a table the function calls not plain
+    /// ([`takes_stored_put`]). Then the item is built as for `Put`, so a
+    /// put the stored way cannot take is still read only once.
+    StoredPut(&'p dyn Fn(&str) -> bool),
     Get,
 }
 
@@ -63,11 +68,14 @@ fn one_of(value: &str, allowed: &[&str]) -> Option<()> {
 }
 
 /// Read one member of a request named `name`.
-fn member<'a>(s: &mut Scanner<'a>, m: &mut Members<'a>, name: &str, operation: Operation) -> Option<()> {
-    let put = operation != Operation::Get;
+fn member<'a>(s: &mut Scanner<'a>, m: &mut Members<'a>, name: &str, operation: Operation<'_>) -> Option<()> {
+    let put = !matches!(operation, Operation::Get);
+    let stored = |plain: &dyn Fn(&str) -> bool| {
+        matches!(m.return_values, None | Some(ReturnValues::None)) && m.table_name.as_deref().is_none_or(plain)
+    };
     match name {
         "TableName" => once(&mut m.table_name, s.string()?.into_owned()),
-        "Item" if operation == Operation::StoredPut => {
+        "Item" if matches!(operation, Operation::StoredPut(plain) if stored(plain)) => {
             let mut found = None;
             let bytes = exact(|out| {
                 found = Some(s.encoded_item(out)?);
@@ -99,7 +107,7 @@ fn member<'a>(s: &mut Scanner<'a>, m: &mut Members<'a>, name: &str, operation: O
 
 /// The members of `text`, when it is a request the shortcut takes: a JSON
 /// object, nothing after it, and a valid table name.
-fn members(text: &str, operation: Operation) -> Option<Members<'_>> {
+fn members<'a>(text: &'a str, operation: Operation<'_>) -> Option<Members<'a>> {
     let mut s = Scanner::new(text);
     let mut m = Members::default();
     s.members(|s, name| member(s, &mut m, &name, operation))?;
@@ -113,7 +121,11 @@ fn members(text: &str, operation: Operation) -> Option<Members<'_>> {
 
 /// A PutItem of a table name, an item and the return options, or `None`.
 pub(crate) fn put_item(text: &str) -> Option<PutItemRequest> {
-    let m = members(text, Operation::Put)?;
+    put_request(members(text, Operation::Put)?)
+}
+
+/// The request of members read with their item built.
+fn put_request(m: Members<'_>) -> Option<PutItemRequest> {
     Some(PutItemRequest {
         table_name: m.table_name?,
         item: m.item?,
@@ -124,41 +136,68 @@ pub(crate) fn put_item(text: &str) -> Option<PutItemRequest> {
     })
 }
 
-/// A PutItem of a table name, an item and the return options, done with
-/// the item read straight into its stored form: no item is built, checked
-/// and encoded on the way. `None` (nothing done) unless the put needs
-/// nothing but the item's bytes and its key: no old item to return, and a
-/// table with no secondary index and no attribute schema, whose checks want
-/// the item itself. Every check the tree path makes of such a put is made
-/// here with the same rules (size, then key) on what the scanner learnt of
-/// the item; a put that fails one declines, and the tree path reports the
-/// error.
-pub(crate) fn put_item_stored(db: &Database, text: &str) -> Option<Result<String>> {
-    let m = members(text, Operation::StoredPut)?;
-    if !matches!(m.return_values, None | Some(ReturnValues::None)) {
-        return None;
-    }
-    let (bytes, found) = m.stored?;
+/// Whether a put into `def` can be done with the item in its stored form
+/// alone: a secondary index or an attribute schema wants the item itself.
+fn takes_stored_put(def: &TableDef) -> bool {
+    def.local_indexes.is_empty() && def.global_indexes.is_empty() && def.attribute_schema.is_none()
+}
+
+/// A PutItem read by [`put_item_text`].
+pub(crate) enum PutText {
+    /// Done with the item read straight into its stored form: the answer.
+    Stored(Result<String>),
+    /// The request, with its item built, for the tree path's put.
+    Request(PutItemRequest),
+}
+
+/// A PutItem of a table name, an item and the return options, or `None`.
+///
+/// When the put needs nothing but the item's bytes and its key (no old
+/// item to return, a table that [`takes_stored_put`]), it is done here
+/// with the item read straight into its stored form: no item is built,
+/// checked and encoded on the way. Every check the tree path makes of such
+/// a put is made with the same rules (size, then key) on what the scanner
+/// learnt of the item. Otherwise it is a [`PutText::Request`]: read so at
+/// once when the table or the options come before the item in the text (as
+/// SDKs write them), read again from the text when they come after it or a
+/// check fails (the tree path then reports the error).
+pub(crate) fn put_item_text(db: &Database, text: &str) -> Option<PutText> {
     // Held until the commit, as on the tree path: no table change between.
     let catalog = db.catalog_read();
-    let def = resolve_table(&catalog, m.table_name.as_deref()?).ok()?;
-    if !def.local_indexes.is_empty() || !def.global_indexes.is_empty() || def.attribute_schema.is_some() {
-        return None;
+    let plain = |name: &str| catalog.get(name).is_some_and(|def| takes_stored_put(def));
+    let mut m = members(text, Operation::StoredPut(&plain))?;
+    let Some((bytes, found)) = m.stored.take() else {
+        drop(catalog);
+        return put_request(m).map(PutText::Request);
+    };
+    let stored = (|| {
+        if !matches!(m.return_values, None | Some(ReturnValues::None)) {
+            return None;
+        }
+        let def = resolve_table(&catalog, m.table_name.as_deref()?).ok()?;
+        if !takes_stored_put(&def) || found.size() > MAX_ITEM_BYTES {
+            return None;
+        }
+        let mut key_attributes = Item::new();
+        for attribute in def.key_schema.attributes() {
+            let range = found.value_range(&attribute.name)?;
+            key_attributes.insert(attribute.name.clone(), decode_value(bytes.get(range)?).ok()?);
+        }
+        key_of_item(&def, &key_attributes).ok()
+    })();
+    match stored {
+        Some(key) => {
+            let mut batch = WriteBatch::new();
+            batch.put(key, bytes);
+            let answer = commit(db.tree_write(), batch).map(|()| "{}".to_string());
+            drop(catalog);
+            Some(PutText::Stored(answer))
+        }
+        None => {
+            drop(catalog);
+            put_item(text).map(PutText::Request)
+        }
     }
-    if found.size() > MAX_ITEM_BYTES {
-        return None;
-    }
-    let mut key_attributes = Item::new();
-    for attribute in def.key_schema.attributes() {
-        let range = found.value_range(&attribute.name)?;
-        key_attributes.insert(attribute.name.clone(), decode_value(bytes.get(range)?).ok()?);
-    }
-    let key = key_of_item(&def, &key_attributes).ok()?;
-    let mut batch = WriteBatch::new();
-    batch.put(key, bytes);
-    let answer = commit(db.tree_write(), batch).map(|()| "{}".to_string());
-    drop(catalog);
-    Some(answer)
 }
 
 /// A GetItem of a table name, a key, and optionally `ConsistentRead` and a
@@ -292,6 +331,14 @@ mod tests {
         });
     }
 
+    /// The answer of a put done the stored way, or `None`.
+    fn put_item_stored(db: &Database, text: &str) -> Option<Result<String>> {
+        match put_item_text(db, text)? {
+            PutText::Stored(answer) => Some(answer),
+            PutText::Request(_) => None,
+        }
+    }
+
     /// Two databases, each with table `Users` keyed by `pk` and table
     /// `Indexed` with a global index (which the stored put declines).
     fn twin_databases() -> (Database, Database) {
@@ -357,6 +404,12 @@ mod tests {
         assert!(put_item_stored(&db, &put("Users", r#", "ReturnValues": "NONE""#)).is_some());
         assert!(put_item_stored(&db, &put("Users", r#", "ReturnValues": "ALL_OLD""#)).is_none());
         assert!(put_item_stored(&db, &put("Indexed", "")).is_none());
+        // Its table named first, the indexed put is read for the tree at once.
+        let request = match put_item_text(&db, &put("Indexed", "")) {
+            Some(PutText::Request(request)) => request,
+            _ => panic!("an indexed put is a request for the tree"),
+        };
+        assert_eq!(Ok(request), parse_put_item(&serde_json::from_str(&put("Indexed", "")).unwrap()).map_err(|e| e.to_string()));
         assert!(put_item_stored(&db, &put("Missing", "")).is_none());
         // 400 KB as DynamoDB counts it is the most an item may hold.
         let sized = |bytes: usize| {
